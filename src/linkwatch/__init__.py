@@ -1,0 +1,3 @@
+"""linkwatch: keeps curated awesome lists healthy."""
+
+__version__ = "0.1.0"
