@@ -255,7 +255,8 @@ class Suggestion:
     new: str
     reason: str
     confidence: Confidence
-    kind: str  # redirect | rename | tracking | wechat | https | archive | archived | venue | arxiv | duplicate
+    # redirect | rename | tracking | wechat | https | archive | archived | venue | arxiv | duplicate
+    kind: str
 
 
 @dataclass(frozen=True, slots=True)

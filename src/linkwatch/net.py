@@ -35,7 +35,9 @@ class Network:
     def ssl(self) -> ssl.SSLContext:
         return self.ssl_context or system_ssl_context()
 
-    def connector(self, *, limit: int, resolver: AbstractResolver | None = None) -> aiohttp.TCPConnector:
+    def connector(
+        self, *, limit: int, resolver: AbstractResolver | None = None
+    ) -> aiohttp.TCPConnector:
         kwargs: dict[str, object] = {
             "limit": limit,
             "limit_per_host": 0,

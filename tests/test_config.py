@@ -1,0 +1,46 @@
+from pathlib import Path
+
+import pytest
+
+from linkwatch.config import ConfigError, load_settings, parse_duration
+
+
+def test_duration_units():
+    assert parse_duration("1d") == 86400
+    assert parse_duration("20m") == 1200
+    assert parse_duration("1.5s") == 1.5
+    with pytest.raises(ConfigError):
+        parse_duration("soon")
+
+
+def test_precedence_flag_over_env_over_file(tmp_path: Path):
+    (tmp_path / "linkwatch.toml").write_text('per_host = 3\ntimeout = "5s"\nexclude = ["a"]\n')
+    s = load_settings(cwd=tmp_path, environ={})
+    assert (s.per_host, s.timeout, s.exclude) == (3, 5.0, ["a"])
+    s = load_settings(cwd=tmp_path, environ={"LINKWATCH_PER_HOST": "4"})
+    assert s.per_host == 4
+    s = load_settings(cwd=tmp_path, environ={"LINKWATCH_PER_HOST": "4"}, overrides={"per_host": 5})
+    assert s.per_host == 5
+
+
+def test_pyproject_table(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text("[tool.linkwatch]\nfail-after = 3\n")
+    assert load_settings(cwd=tmp_path, environ={}).fail_after == 3
+
+
+def test_token_only_from_environment(tmp_path: Path):
+    (tmp_path / "linkwatch.toml").write_text('github_token = "x"\n')
+    with pytest.raises(ConfigError):
+        load_settings(cwd=tmp_path, environ={})
+    s = load_settings(cwd=tmp_path / "nowhere", environ={"GITHUB_TOKEN": "sekrit"})
+    assert s.github_token == "sekrit"
+    assert "sekrit" not in repr(s)
+
+
+def test_bad_values_are_config_errors(tmp_path: Path):
+    (tmp_path / "linkwatch.toml").write_text("per_host = 'many'\n")
+    with pytest.raises(ConfigError):
+        load_settings(cwd=tmp_path, environ={})
+    (tmp_path / "linkwatch.toml").write_text("nonsense = 1\n")
+    with pytest.raises(ConfigError):
+        load_settings(cwd=tmp_path, environ={})
