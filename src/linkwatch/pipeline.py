@@ -1,0 +1,402 @@
+"""One run end to end: extract → plan → enrich → check → store → suggest → report.
+
+The only place that wires the stages together. Crash safety: results that
+cannot be artefacts of a broken network (alive, redirect, excluded) are stored
+in batches as they arrive; failures are held back until the network-down check
+has passed, so a runner whose network died records nothing false.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from . import suggest as suggest_mod
+from .checker import check_urls
+from .config import Settings
+from .enrich.arxiv import ArxivEnricher, arxiv_results
+from .enrich.github import GithubEnricher, github_results
+from .enrich.wayback import find_snapshots
+from .extract import extract_file
+from .models import (
+    Document,
+    ErrorCode,
+    Link,
+    LinkResult,
+    PaperMeta,
+    RepoMeta,
+    Suggestion,
+    Target,
+    Verdict,
+)
+from .net import Network
+from .report import ReportInput, build_report, render_markdown, result_key
+from .sites.local import check_local
+from .store import Store
+from .urls import classify
+
+log = logging.getLogger(__name__)
+
+NETWORK_ERRORS = {ErrorCode.DNS, ErrorCode.CONNECT, ErrorCode.TIMEOUT}
+RECORD_BATCH = 200
+
+
+class NetworkDown(Exception):
+    """Most hosts and every reference host unreachable: the run cannot judge anything."""
+
+
+class Progress(Protocol):
+    def start(self, total: int) -> None: ...
+    def advance(self, result: LinkResult) -> None: ...
+
+
+@dataclass
+class RunOutcome:
+    report: dict[str, Any]
+    exit_code: int  # 0 nothing broken, 1 broken links
+    paths: list[Path]
+    run_id: int | None
+    notes: list[str] = field(default_factory=list)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def excluded_result(key: str, reason: str, now: str) -> LinkResult:
+    return LinkResult(url=key, verdict=Verdict.EXCLUDED, reason=reason, checked_at=now)
+
+
+def plan_links(
+    documents: Iterable[Document], settings: Settings, now: str
+) -> tuple[dict[str, Link], dict[str, LinkResult]]:
+    """Distinct web URLs to check (normal form → first link) and results decided without
+    any network: non-http schemes and user excludes."""
+    include = [re.compile(p) for p in settings.include]
+    exclude = [re.compile(p) for p in settings.exclude]
+    web: dict[str, Link] = {}
+    decided: dict[str, LinkResult] = {}
+    for doc in documents:
+        for link in doc.links:
+            key = result_key(link)
+            if link.target is Target.EXCLUDED:
+                scheme = link.url.split(":", 1)[0] if ":" in link.url else ""
+                why = f"{scheme}: links are not checked" if scheme else "empty link target"
+                decided.setdefault(key, excluded_result(key, why, now))
+            elif link.target is Target.WEB:
+                pattern = next((p.pattern for p in exclude if p.search(link.url)), None)
+                if pattern is None and include and not any(p.search(link.url) for p in include):
+                    pattern = "not matched by --include"
+                if pattern is not None:
+                    decided.setdefault(key, excluded_result(key, f"excluded: {pattern}", now))
+                else:
+                    web.setdefault(key, link)
+    return web, decided
+
+
+def network_looks_down(results: Iterable[LinkResult]) -> bool:
+    """More than half of the hosts checked failed only with DNS/connect/timeout errors."""
+    outcome_by_host: dict[str, bool] = {}
+    for result in results:
+        if result.cached or result.verdict is Verdict.EXCLUDED:
+            continue
+        host = urlsplit(result.url).hostname or ""
+        failed = result.verdict is Verdict.DEAD and result.error in NETWORK_ERRORS
+        outcome_by_host[host] = outcome_by_host.get(host, True) and failed
+    if not outcome_by_host:
+        return False
+    down = sum(outcome_by_host.values())
+    return down * 2 > len(outcome_by_host)
+
+
+class _Recorder:
+    """Stores results in batches; holds failures back until the run may record them."""
+
+    def __init__(self, store: Store, files: list[str], options: dict[str, Any]) -> None:
+        self.store = store
+        self.files = files
+        self.options = options
+        self.run_id: int | None = None
+        self.pending: list[LinkResult] = []
+        self.held: list[LinkResult] = []
+        self.recorded: dict[str, LinkResult] = {}
+        self.kinds: dict[str, str] = {}
+
+    def ensure_run(self) -> int:
+        if self.run_id is None:
+            self.run_id = self.store.begin_run(self.files, self.options)
+        return self.run_id
+
+    def add(self, result: LinkResult) -> None:
+        if result.cached:
+            self.recorded[result.url] = result
+        elif result.verdict in (Verdict.ALIVE, Verdict.REDIRECT, Verdict.EXCLUDED):
+            self.pending.append(result)
+            if len(self.pending) >= RECORD_BATCH:
+                self.flush()
+        else:
+            self.held.append(result)
+
+    def flush(self, *, include_held: bool = False) -> None:
+        batch = self.pending + (self.held if include_held else [])
+        self.pending = []
+        if include_held:
+            self.held = []
+        if not batch:
+            return
+        stored = self.store.record_results(self.ensure_run(), batch, self.kinds)
+        self.recorded.update({r.url: r for r in stored})
+
+    def all_results(self) -> list[LinkResult]:
+        return list(self.recorded.values()) + self.pending + self.held
+
+
+async def _enrich_arxiv(
+    enricher: ArxivEnricher,
+    due: dict[str, Link],
+    all_web: dict[str, Link],
+    documents: list[Document],
+    settings: Settings,
+) -> tuple[dict[str, PaperMeta], dict[str, PaperMeta], list[LinkResult]]:
+    """arXiv API answers for every arXiv link (liveness of the due ones) and title search
+    for paper entries that have no arXiv link."""
+    ids_by_url = {}
+    for key in all_web:
+        info = classify(key)
+        if info.arxiv_id:
+            ids_by_url[key] = info.arxiv_id
+    metas = await enricher.fetch_async(sorted(set(ids_by_url.values())))
+    due_ids = {k: v for k, v in ids_by_url.items() if k in due}
+    results = arxiv_results(due_ids, metas)
+    papers = {i: m for i, m in metas.items() if isinstance(m, PaperMeta)}
+
+    titles = []
+    for doc in documents:
+        for entry in doc.entries:
+            has_arxiv = any(
+                link.target is Target.WEB and classify(link.url).arxiv_id for link in entry.links
+            )
+            if not has_arxiv and any(link.kind.value == "paper" for link in entry.links):
+                titles.append(entry.title)
+    hits = await enricher.search_titles_async(titles) if titles else {}
+    return papers, {t: m for t, m in hits.items() if m is not None}, results
+
+
+def _repo_keys(web: dict[str, Link]) -> dict[str, tuple[str, str]]:
+    keys = {}
+    for key in web:
+        info = classify(key)
+        if info.site == "github" and info.github_owner and info.github_repo:
+            keys[key] = (info.github_owner, info.github_repo)
+    return keys
+
+
+async def run_check(
+    files: list[Path],
+    settings: Settings,
+    network: Network,
+    *,
+    progress: Progress | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> RunOutcome:
+    """Check ``files`` and write report.md, report.json and suggestions.patch.
+
+    Raises ``extract.InputError`` / ``store.StoreError`` for unusable input and
+    ``NetworkDown`` when nothing can be judged (the store is then left as it was).
+    """
+    started = time.monotonic()
+    deadline = started + settings.max_duration if settings.max_duration else None
+    now = clock()
+    now_iso = iso(now)
+    documents = [extract_file(path, display_name=str(path)) for path in files]
+    web, decided = plan_links(documents, settings, now_iso)
+    local_results, findings = check_local(documents, [p.parent for p in files])
+    decided.update(local_results)
+    notes: list[str] = []
+
+    options = {
+        k: v
+        for k, v in vars(settings).items()
+        if k != "github_token" and isinstance(v, str | int | float | bool | list)
+    }
+    options["token"] = bool(settings.github_token)
+
+    with Store.open(settings.db) as store, store.run_lock():
+        recorder = _Recorder(store, [str(p) for p in files], options)
+        recorder.kinds = {key: link.kind.value for key, link in web.items()}
+        cached = store.cached_results(list(web), now, settings)
+        for result in cached.values():
+            recorder.add(result)
+        due_keys = [k for k in web if k not in cached]
+        if deadline is not None:
+            due_keys = store.stalest_first(due_keys)
+        due = {k: web[k] for k in due_keys}
+        if progress:
+            progress.start(len(due))
+
+        def on_result(result: LinkResult) -> None:
+            recorder.add(result)
+            if progress:
+                progress.advance(result)
+
+        papers: dict[str, PaperMeta] = {}
+        repos: dict[str, RepoMeta] = {}
+        title_hits: dict[str, PaperMeta] = {}
+        http_due = dict(due)
+        try:
+            if settings.enrich:
+                arxiv_keys = {k for k in due if classify(k).arxiv_id}
+                repo_keys = _repo_keys(web)
+                for key in arxiv_keys | set(repo_keys):
+                    http_due.pop(key, None)
+                page_task = asyncio.create_task(
+                    _check_pages(list(http_due), settings, network, on_result, store, deadline)
+                )
+                arxiv = ArxivEnricher(settings, store=store)
+                github = GithubEnricher(settings, store=store)
+                arxiv_part = _enrich_arxiv(arxiv, due, web, documents, settings)
+                github_part = github.fetch_async(sorted(set(repo_keys.values())))
+                (papers, title_hits, arxiv_res), lookup = await asyncio.gather(
+                    arxiv_part, github_part
+                )
+                repos = dict(lookup.metas)
+                for result in arxiv_res:
+                    on_result(result)
+                repo_links: dict[str, list[str]] = {}
+                for key, (owner, name) in repo_keys.items():
+                    if key in due:
+                        repo_links.setdefault(f"{owner}/{name}".lower(), []).append(key)
+                answered = github_results(repo_links, lookup)
+                for result in answered:
+                    on_result(result)
+                answered_keys = {r.url for r in answered}
+                fallback = [
+                    k for keys in repo_links.values() for k in keys if k not in answered_keys
+                ]
+                if lookup.unrefreshed:
+                    notes.append(
+                        f"GitHub API budget: {len(lookup.unrefreshed)} repositories not refreshed"
+                        + (
+                            f"; budget resets at {lookup.budget_reset}"
+                            if lookup.budget_reset
+                            else ""
+                        )
+                        + " (checked as pages instead)."
+                    )
+                await page_task
+                await _check_pages(fallback, settings, network, on_result, store, deadline)
+            else:
+                await _check_pages(list(http_due), settings, network, on_result, store, deadline)
+        except asyncio.CancelledError:
+            recorder.flush(include_held=True)
+            if recorder.run_id is not None:
+                store.finish_run(recorder.run_id, "interrupted", {})
+            raise
+
+        fresh = [r for r in recorder.all_results() if not r.cached]
+        if network_looks_down(fresh):
+            probes = await check_urls(settings.reference_hosts, settings, network)
+            if not any(p.verdict in (Verdict.ALIVE, Verdict.REDIRECT) for p in probes):
+                recorder.pending = []
+                if recorder.run_id is not None:
+                    store.finish_run(recorder.run_id, "network_down", {})
+                raise NetworkDown("network unreachable; nothing recorded")
+
+        recorder.flush(include_held=True)
+        run_id = recorder.ensure_run()
+        results: dict[str, LinkResult] = dict(recorder.recorded)
+        results.update(decided)
+        unchecked = [k for k in web if k not in results]
+        if unchecked:
+            notes.append(
+                f"Time budget reached: {len(unchecked)} links left for the next run "
+                "(stalest are checked first)."
+            )
+
+        snapshots: dict[str, str] = {}
+        dead = [r for r in results.values() if r.verdict is Verdict.DEAD and r.url in web]
+        if dead and (deadline is None or time.monotonic() < deadline):
+            snapshots = await find_snapshots(dead, settings, network, store=store)
+
+        previous = store.previous_run_results(run_id)
+        suggestions = suggest_mod.suggest(
+            documents, results, papers, repos, title_hits, snapshots, settings
+        )
+        report = build_report(
+            ReportInput(
+                documents=documents,
+                results=results,
+                generated_at=now_iso,
+                fail_after=settings.fail_after,
+                papers=papers,
+                repos=repos,
+                title_hits=title_hits,
+                suggestions=suggestions,
+                findings=findings,
+                previous=previous or None,
+                notes=notes,
+            )
+        )
+        outcome = "partial" if unchecked else "completed"
+        store.finish_run(run_id, outcome, report["summary"])
+
+    paths = write_outputs(report, documents, suggestions, settings)
+    exit_code = 1 if report["summary"]["broken"] else 0
+    return RunOutcome(report=report, exit_code=exit_code, paths=paths, run_id=run_id, notes=notes)
+
+
+async def _check_pages(
+    keys: list[str],
+    settings: Settings,
+    network: Network,
+    on_result: Callable[[LinkResult], None],
+    store: Store,
+    deadline: float | None,
+) -> None:
+    if not keys:
+        return
+    validators = store.validators(keys)
+    await check_urls(
+        keys, settings, network, on_result=on_result, deadline=deadline, validators=validators
+    )
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_outputs(
+    report: dict[str, Any],
+    documents: list[Document],
+    suggestions: list[Suggestion],
+    settings: Settings,
+) -> list[Path]:
+    """report.json, report.md and suggestions.patch in ``settings.out`` (atomic replace)."""
+    out = settings.out
+    out.mkdir(parents=True, exist_ok=True)
+    sources = {doc.file: Path(doc.file).read_bytes() for doc in documents}
+    patch = suggest_mod.render_patch(sources, suggestions)
+    files = {
+        out / "report.json": json.dumps(report, indent=2, ensure_ascii=False).encode() + b"\n",
+        out / "report.md": render_markdown(report, fail_after=settings.fail_after).encode(),
+        out / "suggestions.patch": patch.encode("utf-8", "surrogateescape"),
+    }
+    for path, data in files.items():
+        _atomic_write(path, data)
+    return list(files)
