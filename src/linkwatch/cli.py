@@ -287,6 +287,33 @@ def demo(ctx: click.Context, **opts: Any) -> None:
     sys.exit(run_demo(settings, lambda files, net: run_pipeline(files, settings, net, opts)))
 
 
+# ---------------------------------------------------------------- init
+
+
+@cli.group()
+def init() -> None:
+    """Write configuration for running linkwatch elsewhere (CI)."""
+
+
+@init.command("github-actions")
+@click.argument("files", nargs=-1)
+@click.option("--cron", default=None, help="Schedule (default: nightly at 03:17 UTC).")
+@click.option("--package", default="linkwatch", help="What `pip install` installs.")
+@click.option("--force", is_flag=True, help="Overwrite an existing workflow.")
+def init_github_actions(files: tuple[str, ...], cron: str | None, package: str, force: bool) -> None:
+    """Write .github/workflows/linkwatch.yml: a nightly check of FILES (default README.md)."""
+    from .nightly import DEFAULT_CRON, WorkflowExists, render_workflow, write_workflow
+
+    content = render_workflow(list(files) or ["README.md"], cron or DEFAULT_CRON, package)
+    try:
+        path = write_workflow(Path.cwd(), content, force=force)
+    except WorkflowExists as exc:
+        fail(str(exc), EXIT_USAGE)
+    except OSError as exc:
+        fail(f"cannot write the workflow: {exc.strerror or exc}", EXIT_USAGE)
+    console.print(f"wrote {path}; see docs/nightly.md for what it does", highlight=False)
+
+
 def main() -> None:
     try:
         cli(obj={})
