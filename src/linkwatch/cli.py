@@ -314,6 +314,100 @@ def init_github_actions(files: tuple[str, ...], cron: str | None, package: str, 
     console.print(f"wrote {path}; see docs/nightly.md for what it does", highlight=False)
 
 
+# ---------------------------------------------------------------- store: history, stats
+
+db_option = click.option(
+    "--db", type=click.Path(path_type=Path), default=None, help="SQLite store (cache/linkwatch.db)."
+)
+store_format_option = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+
+
+def _read_store(settings: Settings, read: Callable[[Any], Any]) -> Any:
+    """Open the store read-only, call ``read(store)``; store trouble → one line, exit 2/3."""
+    from .store import Store, StoreError
+
+    try:
+        with Store.open(settings.db, readonly=True) as store:
+            return read(store)
+    except StoreError as exc:
+        fail(str(exc), exc.exit_code)
+
+
+@cli.command()
+@click.argument("url")
+@db_option
+@store_format_option
+@click.pass_context
+def history(ctx: click.Context, url: str, db: Path | None, fmt: str) -> None:
+    """Every stored check of URL (time, verdict, status, reason) and when it first failed."""
+    from rich.table import Table
+
+    settings = settings_from(ctx, db=db)
+
+    def read(store: Any) -> tuple[str, dict[str, Any] | None, list[dict[str, Any]]]:
+        key, state = url, store.url_state(url)
+        if state is None:  # the store keys URLs by their normalised form
+            from .urls import normalize
+
+            key = normalize(url)
+            state = store.url_state(key)
+        return key, state, store.history(key) if state else []
+
+    key, state, checks = _read_store(settings, read)
+    if state is None:
+        fail(f"no checks of {url} in {settings.db}", EXIT_USAGE)
+    if fmt == "json":
+        click.echo(json.dumps({"url": key, "state": state, "checks": checks}, indent=2))
+        return
+    console.print(key, highlight=False, soft_wrap=True)
+    failing = state["consecutive_failures"]
+    console.print(
+        f"now: {state['verdict']} (checked {state['checked_at']})"
+        + (f"; failing on {failing} run(s) since {state['first_failed_at']}" if failing else ""),
+        highlight=False,
+        soft_wrap=True,
+    )
+    table = Table("checked at", "run", "verdict", "status", "reason", box=None)
+    for row in checks:
+        reason = row["reason"] + (f" → {row['final_url']}" if row["final_url"] else "")
+        table.add_row(
+            row["checked_at"], str(row["run_id"]), row["verdict"], str(row["status"] or ""), reason
+        )
+    console.print(table, highlight=False)
+
+
+@cli.command()
+@db_option
+@store_format_option
+@click.pass_context
+def stats(ctx: click.Context, db: Path | None, fmt: str) -> None:
+    """What the store holds: runs, URLs by verdict, oldest check, size on disk."""
+    settings = settings_from(ctx, db=db)
+    data = _read_store(settings, lambda store: store.stats())
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+        return
+    last = data["last_run"]
+    lines = [
+        f"database: {data['path']} (schema v{data['schema_version']}, "
+        f"{data['db_size_bytes'] / 1e6:.1f} MB)",
+        f"runs: {data['runs']} ("
+        + ", ".join(f"{k} {v}" for k, v in data["runs_by_outcome"].items())
+        + ")",
+        f"last run: #{last['id']} {last['outcome']} at {last['started_at']}" if last else "",
+        f"urls: {data['urls']} ("
+        + ", ".join(f"{k} {v}" for k, v in data["urls_by_verdict"].items())
+        + ")",
+        f"checks: {data['checks']}; oldest latest check: {data['oldest_check'] or '-'}",
+        "metadata: " + (", ".join(f"{k} {v}" for k, v in data["metadata"].items()) or "none"),
+    ]
+    for line in lines:
+        if line:
+            console.print(line, highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     try:
         cli(obj={})
