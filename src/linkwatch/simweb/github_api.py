@@ -114,9 +114,13 @@ def _iso(epoch: float) -> str:
 
 
 def _pattern(pattern: str) -> re.Pattern[str]:
-    parts = re.split(r"\{(\w+)\}", pattern)
+    """``{name}`` matches one path segment, ``{name*}`` the rest (git refs have slashes)."""
+    parts = re.split(r"\{(\w+\*?)\}", pattern)
     out = "".join(
-        f"(?P<{part}>[^/]+)" if i % 2 else re.escape(part) for i, part in enumerate(parts)
+        (f"(?P<{part[:-1]}>.+)" if part.endswith("*") else f"(?P<{part}>[^/]+)")
+        if i % 2
+        else re.escape(part)
+        for i, part in enumerate(parts)
     )
     return re.compile(f"^{out}/?$")
 
@@ -488,6 +492,7 @@ class SimGitHub:
                 "open_issues": record["open_issues_count"],
                 "watchers": stars,
                 "network_count": forks,
+                "temp_clone_token": None,
             }
         )
         data.update({k: v for k, v in core.items() if k not in data})
