@@ -75,6 +75,7 @@ class Settings:
     arxiv_interval: float = 3.0  # arXiv API terms: one request per 3 s
     github_api_url: str = "https://api.github.com"
     github_token: str | None = field(default=None, repr=False)
+    github_write_interval: float = 1.0  # GitHub asks for ≥1 s between write requests
     ttl_paper: float = 30 * 86400.0
     ttl_repo: float = 86400.0
     title_search_budget: int = 20  # arXiv title searches per run
@@ -114,6 +115,7 @@ _DURATION_KEYS = {
     "ttl_paper",
     "ttl_repo",
     "arxiv_interval",
+    "github_write_interval",
 }
 _SECRET_KEYS = {"github_token"}
 

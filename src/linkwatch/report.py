@@ -177,6 +177,8 @@ def build_report(data: ReportInput) -> dict[str, Any]:
             {
                 "file": s.file,
                 "line": s.line,
+                "start": s.start,
+                "end": s.end,
                 "old": s.old,
                 "new": s.new,
                 "reason": s.reason,
