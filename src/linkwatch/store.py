@@ -345,6 +345,11 @@ class Store:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         _refuse_newer(self.path, version)
+        problem = str(conn.execute("PRAGMA quick_check(1)").fetchone()[0]).splitlines()[0]
+        if problem != "ok":
+            raise StoreUnusable(
+                f"{self.path} is corrupt ({problem}); move it away and a fresh cache is started"
+            )
         if self.readonly:
             if version != SCHEMA_VERSION:
                 raise StoreUnusable(
