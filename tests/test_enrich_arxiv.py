@@ -344,3 +344,14 @@ async def test_title_searches_are_cached_and_budgeted_stalest_first(api: Api, tm
         assert set(store.get_metadata("arxiv_search", [normalize_title(t) for t in titles])) == {
             normalize_title(t) for t in titles
         }
+
+
+async def test_a_simulated_network_routes_the_default_api_url_and_never_leaves_loopback():
+    async for api in _api(SimArxiv(example_papers())):
+        routed = ArxivEnricher(Settings(arxiv_interval=0.01), api.web.network())
+        metas = await routed.fetch_async(["1709.01507"])
+        assert isinstance(metas["1709.01507"], PaperMeta)
+        assert len(api.queries()) == 1
+        elsewhere = Settings(arxiv_api_url="https://arxiv.example.org/api/query", max_retries=0)
+        refused = await ArxivEnricher(elsewhere, api.web.network()).fetch_async(["1709.01507"])
+        assert refused["1709.01507"] == Unknown("arXiv API unreachable", ErrorCode.CONNECT)

@@ -48,6 +48,7 @@ _OLD_ID = re.compile(
 _WORD = re.compile(r"\w+")
 _LEADING_TAGS = re.compile(r"^\s*(?:\[[^\[\]]*\]\s*)+")
 _TRAILING_PAREN = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,15 +251,27 @@ class _Spacer:
 class _ApiAdapter(HTTPAdapter):
     """Gives the ``arxiv`` package's session a timeout, our User-Agent and the spacing."""
 
-    def __init__(self, timeout: tuple[float, float], user_agent: str, spacer: _Spacer) -> None:
+    def __init__(
+        self,
+        timeout: tuple[float, float],
+        user_agent: str,
+        spacer: _Spacer,
+        *,
+        loopback_only: bool = False,
+    ) -> None:
         super().__init__(max_retries=0)
         self._timeout = timeout
         self._user_agent = user_agent
         self._spacer = spacer
+        self._loopback_only = loopback_only
 
     def send(  # type: ignore[override]
         self, request: requests.PreparedRequest, stream: bool = False, **kwargs: Any
     ) -> requests.Response:
+        host = urlsplit(request.url or "").hostname
+        if self._loopback_only and host not in _LOOPBACK:
+            # a restricted (simulated) network: this client must not leave the machine
+            raise requests.exceptions.ConnectionError(f"refusing to connect to {host}")
         request.headers["User-Agent"] = self._user_agent
         kwargs["timeout"] = self._timeout
         with self._spacer.turn():
@@ -283,7 +296,8 @@ class ArxivEnricher:
 
     ``fetch``/``search_titles`` block; the ``*_async`` variants run the HTTP part in a
     worker thread so the aiohttp checker keeps going, and touch the store only from
-    the calling (event-loop) thread, since SQLite connections are bound to it.
+    the calling (event-loop) thread. With a simweb ``network`` the API host is reached
+    through its direct base, and nothing but loopback may be contacted.
     """
 
     def __init__(
@@ -304,6 +318,7 @@ class ArxivEnricher:
             (settings.connect_timeout, settings.timeout),
             settings.user_agent,
             _Spacer(settings.arxiv_interval),
+            loopback_only=network is not None and network.socket_factory is not None,
         )
         # The package offers no other way to configure its HTTP session.
         session = self._client._session
