@@ -1,0 +1,327 @@
+"""GitHub enrichment against the simulated API: batching, budgets, ETags, verdicts, secrecy."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import re
+import time
+import traceback
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from linkwatch.config import Settings
+from linkwatch.enrich.github import (
+    SOURCE,
+    GithubAuthError,
+    GithubEnricher,
+    RepoLookup,
+    build_query,
+    github_results,
+    repo_key,
+)
+from linkwatch.models import ErrorCode, RedirectKind, Verdict
+from linkwatch.simweb import Scenario, SimWeb
+from linkwatch.simweb.github_api import SimGitHub, example_repos
+from linkwatch.store import Store
+
+EXAMPLE = Path(__file__).parents[1] / "src" / "linkwatch" / "data" / "awesome-cv-attention.md"
+TOKEN = "ghp_SECRETlinkwatchTEST0123456789abcdef"
+API = "api.github.com"
+
+
+def _linked_repos() -> list[tuple[str, str]]:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    return sorted(set(re.findall(r"https?://github\.com/([\w.-]+)/([\w.-]+)", text)))
+
+
+def _settings(base: str, token: str | None = None, **extra: Any) -> Settings:
+    values: dict[str, Any] = {"host_spacing": 0, "timeout": 5, "max_retries": 0, **extra}
+    return Settings(github_api_url=base, github_token=token, **values)
+
+
+async def _serve(simweb: Any, handler: Any) -> tuple[SimWeb, str]:
+    web_ = await simweb(Scenario().mount(API, handler))
+    return web_, web_.direct_base(API)
+
+
+def _api_requests(web_: SimWeb, path: str | None = None) -> int:
+    return len(web_.requests(API, path))
+
+
+def _sim(**kwargs: Any) -> SimGitHub:
+    sim = example_repos(SimGitHub(**kwargs))
+    sim.add_token(TOKEN)
+    return sim
+
+
+def _assert_example_enriched(lookup: RepoLookup) -> None:
+    for owner, name in _linked_repos():
+        key = repo_key(owner, name)
+        if key == "junfu1115/danet":
+            assert key in lookup.missing
+            continue
+        assert lookup.metas[key].stars > 0, key
+        assert lookup.metas[key].archived is (key == "hujie-frank/senet")
+    assert lookup.renamed == {"landskapeai/triplet-attention": "landskape-ai/triplet-attention"}
+    assert lookup.owners == {"hrnet": "Organization"}
+    assert not lookup.unrefreshed and lookup.budget_reset is None
+
+
+async def test_example_list_enriched_with_a_token_in_one_graphql_query(simweb):
+    web_, base = await _serve(simweb, _sim().handle)
+    lookup = await GithubEnricher(_settings(base, TOKEN)).fetch_async(_linked_repos(), ["HRNet"])
+    _assert_example_enriched(lookup)
+    assert lookup.metas["hujie-frank/senet"].license == "MIT"
+    assert _api_requests(web_) == _api_requests(web_, "/graphql") == 1
+
+
+async def test_example_list_enriched_without_a_token_through_rest(simweb):
+    web_, base = await _serve(simweb, _sim().handle)
+    lookup = await GithubEnricher(_settings(base)).fetch_async(_linked_repos(), ["HRNet"])
+    _assert_example_enriched(lookup)
+    assert _api_requests(web_, "/graphql") == 0
+    # one request per repository and owner, plus the hop a rename's 301 costs
+    assert _api_requests(web_) == len(_linked_repos()) + 1 + 1
+
+
+async def test_thousand_repositories_take_ten_graphql_queries(simweb):
+    sim = _sim()
+    repos = [(f"org{i % 7}", f"repo-{i}") for i in range(1000)]
+    for owner, name in repos[:950]:
+        sim.add_repo(f"{owner}/{name}", stars=len(name))
+    web_, base = await _serve(simweb, sim.handle)
+    lookup = await GithubEnricher(_settings(base, TOKEN)).fetch_async(repos)
+    assert _api_requests(web_) <= math.ceil(1000 / 100) + 2
+    assert len(lookup.metas) == 950 and len(lookup.missing) == 50
+    assert lookup.metas["org3/repo-10"].stars == len("repo-10")
+
+
+async def test_anonymous_budget_is_never_overspent_and_nothing_dies_of_it(simweb):
+    sim = SimGitHub(anonymous_limit=10)
+    repos = [("someone", f"repo-{i}") for i in range(30)]
+    for owner, name in repos:
+        sim.add_repo(f"{owner}/{name}", stars=1)
+    web_, base = await _serve(simweb, sim.handle)
+    before = time.time()
+    lookup = await GithubEnricher(_settings(base)).fetch_async(repos)
+    assert _api_requests(web_) <= 10
+    assert len(lookup.metas) == 10 and len(lookup.unrefreshed) == 20
+    assert lookup.budget_reset is not None
+    reset = datetime.fromisoformat(lookup.budget_reset.replace("Z", "+00:00"))
+    assert reset.timestamp() > before
+    links = {repo_key(o, n): [f"https://github.com/{o}/{n}"] for o, n in repos}
+    results = github_results(links, lookup)
+    assert len(results) == 10 and {r.verdict for r in results} == {Verdict.ALIVE}
+
+    # the next run, budget still spent: one refused request, nothing settled, nothing dead
+    again = await GithubEnricher(_settings(base)).fetch_async(repos)
+    assert _api_requests(web_) <= 11
+    assert len(again.unrefreshed) == 30 and again.budget_reset == lookup.budget_reset
+    assert github_results(links, again) == []
+
+
+@pytest.mark.parametrize("token", [TOKEN, None], ids=["graphql", "rest"])
+async def test_renamed_deleted_and_archived_repositories_become_verdicts(simweb, token):
+    _, base = await _serve(simweb, _sim().handle)
+    lookup = await GithubEnricher(_settings(base, token)).fetch_async(
+        [("LandskapeAI", "triplet-attention"), ("junfu1115", "DANet"), ("hujie-frank", "SENet")]
+    )
+    renamed = [
+        "https://github.com/LandskapeAI/triplet-attention",
+        "https://github.com/LandskapeAI/triplet-attention/tree/main/MODELS",
+    ]
+    results = {
+        r.url: r
+        for r in github_results(
+            {
+                "landskapeai/triplet-attention": renamed,
+                "junfu1115/danet": ["https://github.com/junfu1115/DANet"],
+                "hujie-frank/senet": ["https://github.com/hujie-frank/SENet"],
+            },
+            lookup,
+        )
+    }
+    moved = results[renamed[1]]
+    assert moved.verdict is Verdict.REDIRECT
+    assert moved.redirect_kind is RedirectKind.PERMANENT
+    assert moved.final_url == "https://github.com/landskape-ai/triplet-attention/tree/main/MODELS"
+    assert results[renamed[0]].final_url == "https://github.com/landskape-ai/triplet-attention"
+    dead = results["https://github.com/junfu1115/DANet"]
+    assert (dead.verdict, dead.error) == (Verdict.DEAD, ErrorCode.HTTP)
+    assert dead.reason == "GitHub repository junfu1115/DANet not found"
+    archived = results["https://github.com/hujie-frank/SENet"]
+    assert (archived.verdict, archived.notes) == (Verdict.ALIVE, ["archived"])
+
+
+def test_owner_links_and_unanswered_keys():
+    lookup = RepoLookup(
+        owners={"hrnet": "Organization"},
+        missing_owners={"ghost"},
+        unrefreshed_owners={"later"},
+    )
+    results = github_results(
+        {"a/b": ["https://github.com/a/b"]},
+        lookup,
+        {
+            "hrnet": ["https://github.com/HRNet"],
+            "ghost": ["https://github.com/Ghost"],
+            "later": ["https://github.com/later"],
+        },
+    )
+    by_url = {r.url: r for r in results}
+    assert set(by_url) == {"https://github.com/HRNet", "https://github.com/Ghost"}
+    assert by_url["https://github.com/HRNet"].verdict is Verdict.ALIVE
+    assert by_url["https://github.com/Ghost"].reason == (
+        "GitHub user or organization Ghost not found"
+    )
+
+
+def test_query_quotes_names_so_odd_readmes_cannot_break_it():
+    query = build_query([("a0", 'we"ird', "na\\me")], [("a1", "x")])
+    assert 'repository(owner: "we\\"ird", name: "na\\\\me")' in query
+    assert "a1: repositoryOwner(login: " in query
+
+
+async def test_bad_token_is_a_clear_error_without_the_token(simweb):
+    _, base = await _serve(simweb, _sim().handle)
+    bad = TOKEN[::-1]
+    for_graphql = GithubEnricher(_settings(base, bad))
+    with pytest.raises(GithubAuthError) as caught:
+        await for_graphql.fetch_async([("implus", "SKNet")])
+    text = "".join(traceback.format_exception(caught.value))
+    assert "401" in str(caught.value) and "GITHUB_TOKEN" in str(caught.value)
+    assert bad not in text and "\n" not in str(caught.value)
+
+
+async def test_token_never_reaches_logs_the_database_or_reprs(simweb, tmp_path, caplog):
+    sim = _sim()
+    _, base = await _serve(simweb, sim.handle)
+    caplog.set_level(logging.DEBUG)
+    for name in ("github", "urllib3", "linkwatch"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    settings = _settings(base, TOKEN, db=tmp_path / "lw.db")
+    with Store.open(settings.db) as store:
+        enricher = GithubEnricher(settings, store=store)
+        lookup = await enricher.fetch_async(_linked_repos(), ["HRNet"])
+        with pytest.raises(GithubAuthError) as caught:
+            await GithubEnricher(_settings(base, TOKEN + "x")).fetch_async([("a", "b")])
+        shown = [repr(enricher), repr(settings), repr(lookup), str(caught.value)]
+    assert "POST" in caplog.text  # PyGithub's request log was captured (token masked)
+    assert TOKEN not in caplog.text
+    assert all(TOKEN not in text for text in shown)
+    for path in tmp_path.iterdir():
+        assert TOKEN.encode() not in path.read_bytes(), path.name
+
+
+async def test_etag_revalidation_costs_no_budget(simweb, tmp_path):
+    sim = _sim()
+    web_, base = await _serve(simweb, sim.handle)
+    repos = _linked_repos()
+    with Store.open(tmp_path / "lw.db") as store:
+        first = await GithubEnricher(_settings(base), store=store).fetch_async(repos)
+        stored = store.get_metadata(SOURCE, [repo_key(o, n) for o, n in repos])
+        assert all(v["etag"].startswith('W/"') for v, _ in stored.values() if v["status"] == "ok")
+        sim.log.clear()
+        second = await GithubEnricher(_settings(base, refresh=True), store=store).fetch_async(repos)
+    statuses = [c.status for c in sim.log]
+    assert statuses.count(304) == len(repos) - 1  # every repository still there
+    assert statuses.count(404) == 1 and statuses.count(301) == 1
+    charged = [c.status for c in sim.log if c.charged]
+    assert sorted(charged) == [301, 404]  # the rename hop and the missing one, nothing else
+    assert second.metas == first.metas and second.renamed == first.renamed
+    assert second.missing == first.missing
+    assert _api_requests(web_) > 0
+
+
+async def test_fresh_cache_asks_only_about_missing_repositories(simweb, tmp_path):
+    sim = _sim()
+    _, base = await _serve(simweb, sim.handle)
+    repos = _linked_repos()
+    with Store.open(tmp_path / "lw.db") as store:
+        first = await GithubEnricher(_settings(base, TOKEN), store=store).fetch_async(repos)
+        sim.log.clear()
+        second = await GithubEnricher(_settings(base, TOKEN), store=store).fetch_async(repos)
+    # dead links are re-checked every run (ttl_dead = 0); the rest comes from the cache
+    assert len(sim.log) == 1
+    assert (second.metas, second.renamed, second.missing) == (
+        first.metas,
+        first.renamed,
+        first.missing,
+    )
+
+
+async def test_stalest_repositories_are_refreshed_first(simweb, tmp_path):
+    sim = SimGitHub(anonymous_limit=3)
+    repos = [("o", f"r{i}") for i in range(6)]
+    for owner, name in repos:
+        sim.add_repo(f"{owner}/{name}", stars=5)
+    _, base = await _serve(simweb, sim.handle)
+    meta = {
+        "full_name": "x/y",
+        "stars": 1,
+        "forks": 0,
+        "archived": False,
+        "pushed_at": None,
+        "description": None,
+        "license": None,
+        "html_url": "https://github.com/x/y",
+    }
+    with Store.open(tmp_path / "lw.db") as store:
+        for i, stamp in [
+            (0, "2026-01-03"),
+            (1, "2026-01-01"),
+            (2, "2026-01-02"),
+            (3, "2026-01-04"),
+        ]:
+            value = {"status": "ok", "meta": {**meta, "full_name": f"o/r{i}"}}
+            store.put_metadata(SOURCE, {f"o/r{i}": value}, f"{stamp}T00:00:00Z")
+        lookup = await GithubEnricher(_settings(base), store=store).fetch_async(repos)
+    asked = [c.path for c in sim.log]
+    assert asked == ["/repos/o/r4", "/repos/o/r5", "/repos/o/r1"]  # never fetched, then oldest
+    assert lookup.unrefreshed == {"o/r0", "o/r2", "o/r3"}
+    assert lookup.metas["o/r0"].stars == 1  # stale but shown; no verdict for it
+    assert lookup.metas["o/r1"].stars == 5
+
+
+async def test_hung_api_ends_in_bounded_time_with_nothing_settled(simweb):
+    async def hang(request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(30)
+        return web.Response()
+
+    _, base = await _serve(simweb, hang)
+    started = time.monotonic()
+    lookup = await GithubEnricher(_settings(base, TOKEN, timeout=1)).fetch_async(
+        [("a", "b"), ("c", "d")]
+    )
+    assert time.monotonic() - started < 15
+    assert lookup.unrefreshed == {"a/b", "c/d"} and not lookup.missing
+
+
+async def test_server_errors_leave_repositories_unrefreshed_not_dead(simweb):
+    sim = _sim()
+
+    async def broken_graphql(request: web.Request) -> web.StreamResponse:
+        if request.path == "/graphql":
+            return web.Response(status=502, text="Server Error")
+        return await sim.handle(request)
+
+    _, base = await _serve(simweb, broken_graphql)
+    lookup = await GithubEnricher(_settings(base, TOKEN)).fetch_async([("implus", "SKNet")])
+    assert lookup.unrefreshed == {"implus/sknet"} and not lookup.missing
+    links = {"implus/sknet": ["https://github.com/implus/SKNet"]}
+    assert github_results(links, lookup) == []
+
+
+async def test_enterprise_base_url_with_api_v3(simweb):
+    _, base = await _serve(simweb, _sim().handle)
+    for token in (TOKEN, None):
+        lookup = await GithubEnricher(_settings(base + "/api/v3", token)).fetch_async(
+            [("LandskapeAI", "triplet-attention")]
+        )
+        assert lookup.renamed == {"landskapeai/triplet-attention": "landskape-ai/triplet-attention"}
