@@ -1,0 +1,173 @@
+"""Soft-404s: pages that answer 200 but say the thing is gone.
+
+Two signals. A page whose ``<title>`` or first ``<h1>`` says "not found" (in the
+languages awesome lists link to) is dead outright. A page that only hints at it
+(the words appear in its text, or it was redirected elsewhere) is compared with a
+probe of a random path on the same host, fetched once per host per run: a host
+that answers every path with the same page gives itself away, while its real
+pages, which differ from the probe, stay alive. A host that serves one identical
+shell for every path without any hint (single-page apps) cannot be judged from
+the outside and stays alive: a false "dead" costs maintainers more than a miss.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import secrets
+from dataclasses import replace
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
+
+from ..models import ErrorCode, LinkResult, UrlInfo, Verdict
+
+if TYPE_CHECKING:
+    from ..checker import Engine, Page
+
+# Phrases sites put in the title or headline of their "not found" page.
+NOT_FOUND = re.compile(
+    r"\b404\b|not\s+found|page\s+(?:does\s+not|doesn['’]t)\s+exist|no\s+longer\s+(?:exists|available)"
+    r"|can['’]?not\s+be\s+found|could\s+not\s+be\s+found|couldn['’]t\s+find"
+    r"|nicht\s+gefunden|introuvable|no\s+encontrada|non\s+trovata|não\s+encontrada"
+    r"|не\s+найдена|見つかりません"
+    r"|页面不存在|找不到页面|页面未找到|页面找不到|网页不存在|您访问的页面不存在|文章不存在|内容不存在"
+    r"|頁面不存在|找不到網頁|페이지를\s*찾을\s*수\s*없",
+    re.IGNORECASE,
+)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_H1 = re.compile(r"<h1[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
+_NOISE = re.compile(
+    r"<(script|style|noscript|template)[^>]*>.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL
+)
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+_CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
+# Only this much of a page is scanned for text: error pages are short.
+SCAN_BYTES = 256 * 1024
+# A page and the probe are "near-identical" when their titles match and their
+# lengths differ by less than this fraction (error pages often echo the path).
+LENGTH_TOLERANCE = 0.1
+
+
+def page_text(page: Page) -> str:
+    """The start of the body as text, decoded with the declared charset (UTF-8 otherwise)."""
+    body = page.body[:SCAN_BYTES]
+    m = _CHARSET.search(page.headers.get("Content-Type", ""))
+    encoding = m.group(1) if m else "utf-8"
+    try:
+        return body.decode(encoding, errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
+def is_html(page: Page) -> bool:
+    ctype = page.headers.get("Content-Type", "").lower()
+    if ctype:
+        return "html" in ctype
+    return page.body[:512].lstrip().lower().startswith((b"<!doctype html", b"<html"))
+
+
+def _clean(fragment: str) -> str:
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
+
+
+def title_of(text: str) -> str:
+    m = _TITLE.search(text)
+    return _clean(m.group(1)) if m else ""
+
+
+def headline_of(text: str) -> str:
+    m = _H1.search(_NOISE.sub(" ", text))
+    return _clean(m.group(1)) if m else ""
+
+
+def visible_text(text: str) -> str:
+    return _clean(_NOISE.sub(" ", text))
+
+
+def not_found_heading(text: str) -> str | None:
+    """The title or headline when it says "not found", else None."""
+    for heading in (title_of(text), headline_of(text)):
+        if heading and NOT_FOUND.search(heading):
+            return heading
+    return None
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path.rstrip("/")
+
+
+def redirected_elsewhere(url: str, page: Page) -> bool:
+    """A deep link that ended on another path (often the home page) after redirects."""
+    return bool(page.chain) and _path(page.final_url or url) != _path(url)
+
+
+def near_identical(page: Page, probe: Page) -> bool:
+    """True when ``page`` is the same page the host serves for a path that cannot exist."""
+    if probe.failure is not None or probe.status != page.status:
+        return False
+    if (
+        page.final_url
+        and page.final_url == probe.final_url
+        and redirected_elsewhere(probe.url, probe)
+    ):
+        return True
+    if title_of(page_text(page)) != title_of(page_text(probe)):
+        return False
+    longest = max(len(page.body), len(probe.body), 1)
+    return abs(len(page.body) - len(probe.body)) / longest < LENGTH_TOLERANCE
+
+
+class ProbeCache:
+    """One probe per scheme and host per run; concurrent checks share the pending one."""
+
+    def __init__(self) -> None:
+        self._probes: dict[str, asyncio.Future[Page]] = {}
+
+    async def probe(self, engine: Engine, url: str) -> Page:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        future = self._probes.get(origin)
+        if future is None:
+            path = f"/linkwatch-probe-{secrets.token_hex(8)}"
+            future = asyncio.ensure_future(engine.fetch(origin + path))
+            self._probes[origin] = future
+        return await asyncio.shield(future)
+
+
+# Per-run state hangs off the engine: one Engine is one run.
+_CACHES: WeakKeyDictionary[Engine, ProbeCache] = WeakKeyDictionary()
+
+
+def probe_cache(engine: Engine) -> ProbeCache:
+    cache = _CACHES.get(engine)
+    if cache is None:
+        cache = _CACHES[engine] = ProbeCache()
+    return cache
+
+
+def soft404_result(result: LinkResult, reason: str) -> LinkResult:
+    return replace(result, verdict=Verdict.DEAD, error=ErrorCode.SOFT404, reason=reason)
+
+
+async def detect(info: UrlInfo, page: Page, result: LinkResult, engine: Engine) -> LinkResult:
+    """``result`` turned dead when the 200 HTML ``page`` is a soft-404; unchanged otherwise."""
+    if result.verdict not in (Verdict.ALIVE, Verdict.REDIRECT) or page.status != 200:
+        return result
+    if not page.body or not is_html(page):
+        return result
+    text = page_text(page)
+    heading = not_found_heading(text)
+    if heading is not None:
+        return soft404_result(result, f"soft 404: page says “{heading[:80]}”")
+    hinted = NOT_FOUND.search(visible_text(text)) is not None
+    if not (hinted or redirected_elsewhere(info.normalized, page)):
+        return result
+    probe = await probe_cache(engine).probe(engine, page.url or info.normalized)
+    if near_identical(page, probe):
+        return soft404_result(
+            result, f"soft 404: same page as a random path on {urlsplit(page.url).hostname}"
+        )
+    return result
