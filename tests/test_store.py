@@ -740,3 +740,38 @@ def test_cli_history_of_an_unknown_url(tmp_path: Path) -> None:
     Store.open(path).close()
     out = CliRunner().invoke(cli, ["history", "https://never.example/", "--db", str(path)], obj={})
     assert out.exit_code == 2 and "no checks of https://never.example/" in out.output
+
+
+# ------------------------------------------------------------------ docs
+
+
+def test_docs_describe_every_table_column_and_index(tmp_path: Path) -> None:
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "store.md").read_text()
+    documented: dict[str, set[str]] = {}
+    table = None
+    for line in docs.splitlines():
+        heading = re.match(r"### `(\w+)`", line)
+        if heading:
+            table = heading.group(1)
+            documented[table] = set()
+        elif line.startswith("### "):
+            table = None
+        elif table and (cell := re.match(r"\| `(\w+)` \|", line)):
+            documented[table].add(cell.group(1))
+    indexes = set(re.findall(r"^\| `(\w+)` on ", docs, re.M))
+    path = tmp_path / "lw.db"
+    Store.open(path).close()
+    conn = sqlite3.connect(path)
+    actual = {
+        name: {c[1] for c in conn.execute(f"PRAGMA table_info('{name}')")}
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    actual_indexes = {
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        )
+    }
+    conn.close()
+    assert documented == actual
+    assert indexes == actual_indexes
