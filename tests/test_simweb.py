@@ -100,6 +100,16 @@ async def test_route_query_must_match_when_given(simweb):
     assert (await fetch(web, "https://example.org/p?utm_source=x"))[0] == 200
 
 
+async def test_idn_hosts_and_non_ascii_paths_match_as_clients_send_them(simweb):
+    sc = Scenario().route("https://例子.测试/注意力?q=中", b.ok(title="CJK"))
+    sc.host("ZH.Example.org.", default=b.gone())
+    web = await simweb(sc)
+    status, _, body = await fetch(web, "https://例子.测试/注意力?q=中")
+    assert status == 200 and b"CJK" in body
+    assert web.log[0].host == "xn--fsqu00a.xn--0zwm56d" and web.log[0].path == "/注意力"
+    assert (await fetch(web, "https://zh.example.org/x"))[0] == 410
+
+
 @pytest.mark.parametrize("code", [301, 302, 303, 307, 308])
 async def test_redirects_send_location_verbatim(simweb, code):
     sc = Scenario().route("https://example.org/old", b.redirect(code, "/new"))
@@ -141,6 +151,7 @@ async def test_head_not_allowed_and_head_wrong(simweb):
         ("cloudflare", b"Just a moment..."),
         ("attention", b"Attention Required!"),
         ("akamai", b"Access Denied"),
+        ("captcha", b"security check"),
     ],
 )
 async def test_bot_walls(simweb, style, marker):
@@ -344,8 +355,10 @@ async def test_mount_after_start_and_direct_base_for_sync_clients(simweb):
     secure = web.direct_base("export.arxiv.org", scheme="https")
     context = ssl.create_default_context(cafile=str(web.ca_pem))
     assert (await asyncio.to_thread(sync_get, secure + "/x", context))["path"] == "/x"
-    hosts = {r.host for r in web.log}
-    assert hosts == {"export.arxiv.org"}
+    late = await asyncio.to_thread(web.direct_base, "api.github.com")  # from a worker thread
+    sc.mount("api.github.com", _echo_api)
+    assert (await asyncio.to_thread(sync_get, late + "/rate_limit"))["path"] == "/rate_limit"
+    assert {r.host for r in web.log} == {"export.arxiv.org", "api.github.com"}
     async with client(web) as session, session.get("https://export.arxiv.org/q") as resp:
         assert (await resp.json())["path"] == "/q"
 

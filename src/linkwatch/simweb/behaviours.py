@@ -249,12 +249,22 @@ _BOT_WALLS = {
         "<p>Reference #18.4f2d3517.1732503600.1a2b3c4d</p>",
         {"Server": "AkamaiGHost"},
     ),
+    "captcha": (
+        "Verify you are human",
+        '<form id="captcha-form" action="/captcha"><p>Please complete the security check '
+        'to access this page.</p><div class="g-recaptcha" data-sitekey="sim"></div></form>',
+        {},
+    ),
 }
 
 
 @dataclass(frozen=True)
 class BotWall:
-    """A challenge/deny page as WAFs send to non-browsers (style: cloudflare, attention, akamai)."""
+    """A challenge/deny page as WAFs send to non-browsers.
+
+    style: cloudflare ("Just a moment..."), attention (Cloudflare block), akamai
+    ("Access Denied"), captcha.
+    """
 
     style: str = "cloudflare"
     code: int = 403

@@ -21,8 +21,12 @@ TlsMode = Literal["ok", "untrusted", "expired", "wrong_host"]
 
 
 def host_key(host: str) -> str:
-    """Hostnames compare case-insensitively and without a trailing dot."""
-    return host.strip().lower().rstrip(".")
+    """Hostnames compare case-insensitively, without a trailing dot, IDNs as punycode
+    (the form clients put in the Host header and hand to the resolver)."""
+    name = host.strip().lower().rstrip(".")
+    if name.isascii():
+        return name
+    return URL.build(scheme="http", host=name).raw_host or name
 
 
 @dataclass
@@ -50,8 +54,8 @@ def route_key(url: str) -> RouteKey:
     parsed = URL(url)
     if not parsed.scheme or not parsed.host:
         raise ValueError(f"route needs an absolute URL: {url!r}")
-    query = parsed.raw_query_string if "?" in url else None
-    return parsed.scheme.lower(), host_key(parsed.host), parsed.raw_path or "/", query
+    query = parsed.raw_query_string if "?" in url.split("#", 1)[0] else None
+    return parsed.scheme.lower(), host_key(parsed.raw_host or ""), parsed.raw_path or "/", query
 
 
 class Scenario:

@@ -189,6 +189,7 @@ class SimWeb:
             ssl_context=self._tls.client_context(),
             socket_factory=self._socket_factory,
             direct_bases=self._direct_bases,
+            public_stand_ins=frozenset({LOOPBACK}),
         )
 
     def direct_base(self, host: str, scheme: str = "http") -> str:
