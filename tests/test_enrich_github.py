@@ -325,3 +325,13 @@ async def test_enterprise_base_url_with_api_v3(simweb):
             [("LandskapeAI", "triplet-attention")]
         )
         assert lookup.renamed == {"landskapeai/triplet-attention": "landskape-ai/triplet-attention"}
+
+
+async def test_simulated_network_routes_the_api_host_and_refuses_real_ones(simweb):
+    web_, _ = await _serve(simweb, _sim().handle)
+    routed = GithubEnricher(Settings(github_token=TOKEN, host_spacing=0), web_.network())
+    lookup = await routed.fetch_async([("implus", "SKNet")])
+    assert lookup.metas["implus/sknet"].stars > 0 and _api_requests(web_) == 1
+    elsewhere = Settings(github_api_url="https://ghe.example.com/api/v3", host_spacing=0)
+    refused = await GithubEnricher(elsewhere, web_.network()).fetch_async([("implus", "SKNet")])
+    assert refused.unrefreshed == {"implus/sknet"} and _api_requests(web_) == 1

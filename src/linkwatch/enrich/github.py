@@ -31,6 +31,7 @@ from urllib3.util.retry import Retry
 
 from ..config import Settings
 from ..models import ErrorCode, LinkResult, RedirectKind, RepoMeta, Verdict
+from ..net import Network
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -46,6 +47,7 @@ REPO_FIELDS = (
     "licenseInfo { spdxId name } url"
 )
 OWNER_FIELDS = "login __typename"
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
 class GithubAuthError(Exception):
@@ -72,6 +74,16 @@ class RepoLookup:
 
 def repo_key(owner: str, name: str) -> str:
     return f"{owner}/{name}".lower()
+
+
+def _api_base(url: str, network: Network | None) -> str:
+    """``settings.github_api_url``, sent to simweb when the network routes its host there."""
+    parts = urlsplit(url)
+    base = network.direct_bases.get(parts.hostname or "") if network is not None else None
+    if base is None:
+        return url
+    target = urlsplit(base)
+    return urlunsplit((target.scheme, target.netloc, parts.path, "", ""))
 
 
 def _iso(epoch: float) -> str:
@@ -143,9 +155,16 @@ class _BudgetSpent(Exception):
 class GithubEnricher:
     """Looks repositories up through PyGithub; ``fetch`` is synchronous, ``fetch_async`` not."""
 
-    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+    def __init__(
+        self, settings: Settings, network: Network | None = None, *, store: Store | None = None
+    ) -> None:
+        """With a simulated ``network`` (simweb) the API host is reached through its direct
+        base, and any other non-loopback host is refused rather than contacted."""
         self.settings = settings
         self.store = store
+        self.base_url = _api_base(settings.github_api_url, network).rstrip("/")
+        loopback_only = network is not None and network.socket_factory is not None
+        self.refused = loopback_only and urlsplit(self.base_url).hostname not in _LOOPBACK
 
     async def fetch_async(
         self, repos: Iterable[tuple[str, str]], owners: Iterable[str] = ()
@@ -169,9 +188,13 @@ class GithubEnricher:
             self._apply_repo(lookup, key, cached[key][0])
         for login in set(logins) - set(due_owners):
             self._apply_owner(lookup, login, cached_owners[login][0])
-        if due or due_owners:
-            answers: dict[str, dict[str, Any]] = {}
-            owner_answers: dict[str, dict[str, Any]] = {}
+        if not (due or due_owners):
+            return lookup
+        answers: dict[str, dict[str, Any]] = {}
+        owner_answers: dict[str, dict[str, Any]] = {}
+        if self.refused:
+            log.warning("not contacting %s from a simulated network", self.base_url)
+        else:
             known = {k: v[0] for k, v in cached.items() if v[0].get("status") == "ok"}
             with self._client() as gh:
                 if self.settings.github_token:
@@ -182,23 +205,23 @@ class GithubEnricher:
                     self._rest(
                         gh, due, names, due_owners, logins, known, answers, owner_answers, lookup
                     )
-            for key, value in answers.items():
-                self._apply_repo(lookup, key, value)
-            for login, value in owner_answers.items():
-                self._apply_owner(lookup, login, value)
-            self._store(answers, owner_answers)
-            lookup.unrefreshed = {k for k in due if k not in answers}
-            lookup.unrefreshed_owners = {k for k in due_owners if k not in owner_answers}
-            for key in lookup.unrefreshed:  # keep showing what we knew
-                if key in cached and cached[key][0].get("status") == "ok":
-                    lookup.metas[key] = _meta_from_json(cached[key][0]["meta"])
-            log.info(
-                "GitHub: %d repositories from cache, %d asked, %d not refreshed%s",
-                len(names) - len(due),
-                len(answers),
-                len(lookup.unrefreshed),
-                f" (budget resets {lookup.budget_reset})" if lookup.budget_reset else "",
-            )
+        for key, value in answers.items():
+            self._apply_repo(lookup, key, value)
+        for login, value in owner_answers.items():
+            self._apply_owner(lookup, login, value)
+        self._store(answers, owner_answers)
+        lookup.unrefreshed = {k for k in due if k not in answers}
+        lookup.unrefreshed_owners = {k for k in due_owners if k not in owner_answers}
+        for key in lookup.unrefreshed:  # keep showing what we knew
+            if key in cached and cached[key][0].get("status") == "ok":
+                lookup.metas[key] = _meta_from_json(cached[key][0]["meta"])
+        log.info(
+            "GitHub: %d repositories from cache, %d asked, %d not refreshed%s",
+            len(names) - len(due),
+            len(answers),
+            len(lookup.unrefreshed),
+            f" (budget resets {lookup.budget_reset})" if lookup.budget_reset else "",
+        )
         return lookup
 
     # ---- cache -------------------------------------------------------------------------
@@ -272,7 +295,7 @@ class GithubEnricher:
         )
         return Github(
             auth=Auth.Token(s.github_token) if s.github_token else None,
-            base_url=s.github_api_url.rstrip("/"),
+            base_url=self.base_url,
             timeout=max(1, math.ceil(s.timeout)),
             user_agent=s.user_agent,
             per_page=100,
