@@ -261,6 +261,18 @@ async def test_routes_are_extendable_with_auth_budget_and_prefix(simweb):
     assert (await _get(f"{base}/repos/implus/SKNet/nothing-here"))[0] == 404
 
 
+async def test_route_patterns_can_take_the_rest_of_the_path(simweb):
+    sim = example_repos()
+
+    async def ref(call: Call) -> web.StreamResponse:
+        return gh_json({"ref": f"refs/{call.params['ref']}"})
+
+    sim.add_route("GET", "/repos/{owner}/{repo}/git/ref/{ref*}", ref)
+    base = await _serve(simweb, sim)
+    _, _, data = await _get(f"{base}/repos/a/b/git/ref/heads/linkwatch/fixes")
+    assert data == {"ref": "refs/heads/linkwatch/fixes"}
+
+
 def test_example_repos_cover_every_repository_of_the_bundled_list():
     sim = example_repos()
     text = EXAMPLE.read_text(encoding="utf-8")

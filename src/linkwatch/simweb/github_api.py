@@ -114,7 +114,7 @@ def _iso(epoch: float) -> str:
 
 
 def _pattern(pattern: str) -> re.Pattern[str]:
-    """``{name}`` matches one path segment, ``{name*}`` the rest (git refs have slashes)."""
+    """``/repos/{owner}/{repo}`` → regex; ``{name*}`` takes the rest, slashes included."""
     parts = re.split(r"\{(\w+\*?)\}", pattern)
     out = "".join(
         (f"(?P<{part[:-1]}>.+)" if part.endswith("*") else f"(?P<{part}>[^/]+)")
@@ -272,7 +272,11 @@ class SimGitHub:
         counted: bool = True,
         auth_required: bool = False,
     ) -> None:
-        """Serve ``method pattern`` (``/repos/{owner}/{repo}/issues``) with ``fn(call)``."""
+        """Serve ``method pattern`` (``/repos/{owner}/{repo}/issues``) with ``fn(call)``.
+
+        ``{name}`` matches one path segment, ``{name*}`` the rest of the path
+        (``/git/refs/{ref*}``). Earlier routes win.
+        """
         self._routes.append(
             Route(method.upper(), _pattern(pattern), fn, resource, counted, auth_required)
         )
