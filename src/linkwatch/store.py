@@ -1,8 +1,10 @@
 """The SQLite store: result cache, history across runs, enrichment metadata, small state.
 
 The only module that knows SQL. It sits on sqlite-utils (``Database`` over our own
-connection) so users can browse the same file with ``sqlite-utils``, ``sqlite3``
-or datasette; docs/store.md documents every table.
+connection, rows as dicts) so users can browse the same file with ``sqlite-utils``,
+``sqlite3`` or datasette; docs/store.md documents every table. Writes are explicit
+statements inside our own transactions, because sqlite-utils 3.x helpers commit
+on their own and would split a batch.
 
 Crash safety: WAL journal, every write in one ``BEGIN IMMEDIATE`` transaction, a
 run row finished only at the end. ``synchronous=NORMAL`` is safe with WAL: a
@@ -74,7 +76,8 @@ class StoreUnusable(StoreError):
 def _v1(db: Database) -> None:
     """The first schema: runs, urls, checks, occurrences, metadata. Never edit: it is
     what tests/fixtures/store/v1.db was built with."""
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE runs (
             id INTEGER PRIMARY KEY,
@@ -141,13 +144,14 @@ def _v1(db: Database) -> None:
             fetched_at TEXT NOT NULL,
             PRIMARY KEY (source, key)
         );
-        """
+        """,
     )
 
 
 def _v2(db: Database) -> None:
     """State for ``publish`` (issue 9), backoff of unverifiable re-checks, verdict index."""
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE state (
             key TEXT PRIMARY KEY,
@@ -156,9 +160,17 @@ def _v2(db: Database) -> None:
         );
         ALTER TABLE urls ADD COLUMN unverifiable_streak INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX urls_verdict ON urls(verdict);
-        """
+        """,
     )
     db.execute(_STREAK_SQL + " WHERE verdict = 'unverifiable'")
+
+
+def _script(db: Database, sql: str) -> None:
+    """Statement by statement: ``executescript`` would COMMIT the migration's transaction
+    in sqlite-utils 3.x and in the sqlite3 module."""
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute(statement)
 
 
 # trailing run of unverifiable checks per URL, recomputed from the checks table
@@ -832,26 +844,27 @@ class Store:
         return out
 
     def put_metadata(self, source: str, items: Mapping[str, Any], fetched_at: str) -> None:
-        rows = [
-            {
-                "source": source,
-                "key": k,
-                "value": json.dumps(v, sort_keys=True),
-                "fetched_at": fetched_at,
-            }
-            for k, v in items.items()
-        ]
+        rows = [(source, k, json.dumps(v, sort_keys=True), fetched_at) for k, v in items.items()]
         with self._write():
-            self.db["metadata"].upsert_all(rows, pk=("source", "key"))
+            self._conn.executemany(
+                "INSERT INTO metadata (source, key, value, fetched_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (source, key) DO UPDATE SET value = excluded.value, "
+                "fetched_at = excluded.fetched_at",
+                rows,
+            )
 
     def get_state(self, key: str) -> dict[str, Any] | None:
         rows = self._query("SELECT value FROM state WHERE key = ?", [key])
         return json.loads(rows[0]["value"]) if rows else None
 
     def set_state(self, key: str, value: Mapping[str, Any]) -> None:
-        row = {"key": key, "value": json.dumps(value, sort_keys=True), "updated_at": utc_now()}
         with self._write():
-            self.db["state"].upsert(row, pk="key")
+            self._conn.execute(
+                "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+                "updated_at = excluded.updated_at",
+                (key, json.dumps(value, sort_keys=True), utc_now()),
+            )
 
 
 def _refuse_newer(path: Path, version: int) -> None:
