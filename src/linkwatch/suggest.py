@@ -197,13 +197,25 @@ class StoredInputs:
     snapshots: dict[str, str]
 
 
+def https_twins(documents: list[Document]) -> list[str]:
+    """Normalised https forms of the http links: checking them lets ``https`` be proposed."""
+    return sorted(
+        {
+            normalize("https://" + link.url[len("http://") :])
+            for doc in documents
+            for link in doc.links
+            if link.target is Target.WEB and link.url.lower().startswith("http://")
+        }
+    )
+
+
 def stored_inputs(store: Store, documents: list[Document]) -> StoredInputs:
     """Latest results and enrichment answers for ``documents`` from the store: no network,
     which is why ``linkwatch fix`` is fast and works offline."""
     infos = [
         classify(link.url) for doc in documents for link in doc.links if link.target is Target.WEB
     ]
-    keys = sorted({info.normalized for info in infos})
+    keys = sorted({info.normalized for info in infos} | set(https_twins(documents)))
     arxiv_ids = sorted({info.arxiv_id for info in infos if info.arxiv_id})
     repo_keys = sorted(
         {
