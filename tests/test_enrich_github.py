@@ -79,6 +79,7 @@ async def test_example_list_enriched_with_a_token_in_one_graphql_query(simweb):
     _assert_example_enriched(lookup)
     assert lookup.metas["hujie-frank/senet"].license == "MIT"
     assert _api_requests(web_) == _api_requests(web_, "/graphql") == 1
+    assert web_.requests(API)[0].headers["User-Agent"] == Settings().user_agent
 
 
 async def test_example_list_enriched_without_a_token_through_rest(simweb):

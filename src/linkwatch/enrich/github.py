@@ -127,10 +127,6 @@ def _meta_from_graphql(node: dict[str, Any]) -> RepoMeta:
     )
 
 
-def _meta_from_json(data: dict[str, Any]) -> RepoMeta:
-    return RepoMeta(**data)
-
-
 def build_query(repos: list[tuple[str, str, str]], owners: list[tuple[str, str]]) -> str:
     """One aliased GraphQL query: ``(alias, owner, name)`` repos, ``(alias, login)`` owners.
 
@@ -146,10 +142,6 @@ def build_query(repos: list[tuple[str, str, str]], owners: list[tuple[str, str]]
         for alias, login in owners
     ]
     return "query {\n  " + "\n  ".join(parts) + "\n}"
-
-
-class _BudgetSpent(Exception):
-    """The API refused for budget reasons; everything not yet asked stays unrefreshed."""
 
 
 class GithubEnricher:
@@ -214,7 +206,7 @@ class GithubEnricher:
         lookup.unrefreshed_owners = {k for k in due_owners if k not in owner_answers}
         for key in lookup.unrefreshed:  # keep showing what we knew
             if key in cached and cached[key][0].get("status") == "ok":
-                lookup.metas[key] = _meta_from_json(cached[key][0]["meta"])
+                lookup.metas[key] = RepoMeta(**cached[key][0]["meta"])
         log.info(
             "GitHub: %d repositories from cache, %d asked, %d not refreshed%s",
             len(names) - len(due),
@@ -266,7 +258,7 @@ class GithubEnricher:
         if value.get("status") != "ok":
             lookup.missing.add(key)
             return
-        meta = _meta_from_json(value["meta"])
+        meta = RepoMeta(**value["meta"])
         lookup.metas[key] = meta
         if meta.full_name.lower() != key:
             lookup.renamed[key] = meta.full_name
