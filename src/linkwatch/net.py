@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 
 import aiohttp
 from aiohttp.abc import AbstractResolver
+from aiohttp.resolver import DefaultResolver
+
+from .guard import GuardedResolver
 
 
 def system_ssl_context() -> ssl.SSLContext:
@@ -31,23 +34,34 @@ class Network:
     # direct base URLs for synchronous API clients (arxiv, PyGithub) that cannot use
     # our resolver: host -> "http://127.0.0.1:PORT"; empty in production
     direct_bases: dict[str, str] = field(default_factory=dict)
+    # addresses the resolver hands out as stand-ins for public hosts (simweb: 127.0.0.1);
+    # the private-address guard lets resolved names through to them, never IP literals
+    public_stand_ins: frozenset[str] = frozenset()
 
     def ssl(self) -> ssl.SSLContext:
         return self.ssl_context or system_ssl_context()
 
     def connector(
-        self, *, limit: int, resolver: AbstractResolver | None = None
+        self,
+        *,
+        limit: int,
+        resolver: AbstractResolver | None = None,
+        private_guard: bool = False,
     ) -> aiohttp.TCPConnector:
+        """``private_guard`` wraps the resolver in ``guard.GuardedResolver`` (the engine
+        turns it on unless ``Settings.allow_private``)."""
         kwargs: dict[str, object] = {
             "limit": limit,
             "limit_per_host": 0,
             "ssl": self.ssl(),
             "ttl_dns_cache": 300,
         }
+        if resolver is None and self.resolver_factory is not None:
+            resolver = self.resolver_factory()
+        if private_guard:
+            resolver = GuardedResolver(resolver or DefaultResolver(), self.public_stand_ins)
         if resolver is not None:
             kwargs["resolver"] = resolver
-        elif self.resolver_factory is not None:
-            kwargs["resolver"] = self.resolver_factory()
         if self.socket_factory is not None:
             kwargs["socket_factory"] = self.socket_factory
         return aiohttp.TCPConnector(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,506 @@
+"""The HTTP engine: one aiohttp session, politeness, retries, manual redirects, body cap.
+
+``Engine.fetch`` does the network work and never raises for network trouble: a
+``Page`` carries either a response or the mapped ``(ErrorCode, reason)``. Turning a
+page into a verdict is the job of the site rules (``linkwatch.sites``); the generic
+rule does HEAD→GET. ``check_urls`` runs a whole list with per-host workers so a
+slow or throttled host never stalls the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import random
+import socket
+import ssl
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import SimpleNamespace, TracebackType
+
+import aiohttp
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+from .config import Settings
+from .guard import PrivateAddressError, check_host
+from .models import ErrorCode, LinkResult, UrlInfo, Verdict
+from .net import Network
+from .politeness import Deferred, HostLimiter, Slot, parse_retry_after
+from .sites import rule_for
+
+try:
+    from .urls import classify
+except ImportError:  # urls.py is written in parallel; until it lands, no site classification
+    classify = None
+
+log = logging.getLogger(__name__)
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+MAX_DEFER = 600.0  # a host asking for a longer pause is rate limiting us for this run
+MAX_DEFERRALS = 2  # times one link is put back in the queue after a long Retry-After
+_CHUNK = 64 * 1024
+
+Validators = tuple[str | None, str | None]  # (ETag, Last-Modified) of the last check
+_deferrals: ContextVar[list[float] | None] = ContextVar("linkwatch_deferrals", default=None)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(slots=True)
+class Page:
+    """One fetch: the last response of the redirect chain, or why there is none.
+
+    ``chain`` has one ``(status, url)`` per request made, so ``chain[0][0]`` is the
+    first hop's status and ``chain[-1]`` the final response. ``deferred_until``
+    (monotonic) is set when the host asked for a pause longer than
+    ``Settings.retry_after_cap``: the run checks the link again later.
+    """
+
+    url: str
+    method: str = "GET"
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=CIMultiDict)
+    final_url: str | None = None
+    chain: list[tuple[int, str]] = field(default_factory=list)
+    body: bytes = b""
+    truncated: bool = False
+    attempts: int = 0
+    failure: tuple[ErrorCode, str] | None = None
+    elapsed_ms: int = 0
+    deferred_until: float | None = None
+
+    @property
+    def text(self) -> str:
+        """The body decoded with the charset the server declared (UTF-8 otherwise)."""
+        charset = "utf-8"
+        for part in self.headers.get("Content-Type", "").split(";")[1:]:
+            key, _, value = part.strip().partition("=")
+            if key.lower() == "charset" and value:
+                charset = value.strip("\"'")
+        try:
+            return self.body.decode(charset, errors="replace")
+        except LookupError:
+            return self.body.decode("utf-8", errors="replace")
+
+
+@dataclass(slots=True)
+class _Hop:
+    """One request (after its retries)."""
+
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=CIMultiDict)
+    body: bytes = b""
+    truncated: bool = False
+    attempts: int = 0
+    failure: tuple[ErrorCode, str] | None = None
+    deferred_until: float | None = None
+
+
+def _find(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """``exc`` or an exception it wraps (``os_error``, ``__cause__``, ``__context__``)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, kind):
+            return current
+        todo += [getattr(current, "os_error", None), current.__cause__, current.__context__]
+    return None
+
+
+def _dns_reason(exc: OSError) -> str:
+    if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None)):
+        return "no such host (NXDOMAIN)"
+    return exc.strerror or str(exc) or "lookup failed"
+
+
+def describe_error(exc: BaseException, host: str, settings: Settings) -> tuple[ErrorCode, str]:
+    """Every exception of a request → ``(ErrorCode, one human line)``. The only such mapping."""
+    private = _find(exc, PrivateAddressError)
+    if isinstance(private, PrivateAddressError):
+        return ErrorCode.PRIVATE_ADDRESS, private.reason
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        cert = exc.certificate_error
+        detail = getattr(cert, "verify_message", None) or str(cert)
+        return ErrorCode.TLS, f"TLS certificate verify failed for {host}: {detail}"
+    if isinstance(exc, aiohttp.ClientSSLError | ssl.SSLError):
+        ssl_exc = _find(exc, ssl.SSLError)
+        detail = getattr(ssl_exc, "reason", None) or str(ssl_exc or exc)
+        return ErrorCode.TLS, f"TLS handshake with {host} failed: {detail}"
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return ErrorCode.DNS, f"cannot resolve {host}: {_dns_reason(exc.os_error)}"
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return ErrorCode.TIMEOUT, f"connecting to {host} timed out"
+    if isinstance(exc, asyncio.TimeoutError):
+        return ErrorCode.TIMEOUT, f"timed out after {settings.timeout:g} s"
+    if isinstance(exc, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError | ValueError):
+        return ErrorCode.INVALID_URL, f"invalid URL: {exc}"
+    if isinstance(
+        exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError | ConnectionResetError
+    ) or getattr(exc, "errno", None) in (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED):
+        return ErrorCode.RESET, f"connection reset by {host}"
+    if isinstance(exc, aiohttp.ClientResponseError):  # unparsable response head
+        if "too long" in exc.message or "Got more than" in exc.message:
+            return ErrorCode.TOO_LARGE, f"response headers from {host} too large"
+        return ErrorCode.HTTP, f"invalid HTTP response from {host}: {exc.message}"
+    if isinstance(exc, OSError):
+        os_error = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else exc
+        if os_error.errno == errno.ECONNREFUSED:
+            return ErrorCode.CONNECT, f"connection refused by {host}"
+        if os_error.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return ErrorCode.CONNECT, f"network unreachable: cannot reach {host}"
+        detail = os_error.strerror or str(os_error) or type(os_error).__name__
+        return ErrorCode.CONNECT, f"cannot connect to {host}: {detail}"
+    return ErrorCode.CONNECT, f"cannot connect to {host}: {type(exc).__name__} {exc}".strip()
+
+
+def _retryable_error(exc: BaseException, code: ErrorCode) -> bool:
+    """Timeouts, connect errors and resets are worth another try; a missing name is not."""
+    if code is ErrorCode.DNS:
+        return isinstance(exc, aiohttp.ClientConnectorDNSError) and (
+            exc.os_error.errno == socket.EAI_AGAIN
+        )
+    return code in (ErrorCode.TIMEOUT, ErrorCode.CONNECT, ErrorCode.RESET)
+
+
+def _retryable_status(status: int) -> bool:
+    return status == 429 or (status >= 500 and status != 501)
+
+
+class Engine:
+    """The HTTP engine; use as ``async with Engine(settings, network) as engine``."""
+
+    def __init__(self, settings: Settings, network: Network) -> None:
+        self.settings = settings
+        self.network = network
+        self.limiter = HostLimiter(settings.per_host, settings.host_spacing, settings.concurrency)
+        # (ETag, Last-Modified) per URL from the previous run: sent as conditional headers
+        self.validators: dict[str, Validators] = {}
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Engine:
+        s = self.settings
+        connector = self.network.connector(limit=s.concurrency, private_guard=not s.allow_private)
+        tracing = aiohttp.TraceConfig()
+        tracing.on_request_headers_sent.append(_mark_sent)
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            headers={"User-Agent": s.user_agent, "Accept": ACCEPT},
+            timeout=aiohttp.ClientTimeout(total=s.timeout, sock_connect=s.connect_timeout),
+            auto_decompress=True,
+            trace_configs=[tracing],
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # -- one URL ---------------------------------------------------------------------
+
+    async def check(self, url: str) -> LinkResult:
+        """Classify ``url`` (already normalised), run its site rule, time the result."""
+        result, _ = await self._check(url)
+        return result
+
+    async def _check(self, url: str) -> tuple[LinkResult, float | None]:
+        """The result and, if the host asked for a long pause, when to try again."""
+        started = time.monotonic()
+        checked_at = utc_now()
+        deferrals: list[float] = []
+        token = _deferrals.set(deferrals)
+        try:
+            result = await self._run_rule(url)
+        finally:
+            _deferrals.reset(token)
+        result.url = url
+        result.checked_at = result.checked_at or checked_at
+        result.duration_ms = int((time.monotonic() - started) * 1000)
+        if result.status == 304:
+            etag, last_modified = self.validators.get(url, (None, None))
+            result.etag = result.etag or etag
+            result.last_modified = result.last_modified or last_modified
+        return result, max(deferrals) if deferrals else None
+
+    async def _run_rule(self, url: str) -> LinkResult:
+        try:
+            parsed = URL(url)
+        except (ValueError, TypeError) as exc:
+            return LinkResult(
+                url, Verdict.DEAD, error=ErrorCode.INVALID_URL, reason=f"invalid URL: {exc}"
+            )
+        if parsed.scheme not in ("http", "https"):
+            scheme = parsed.scheme or "no scheme"
+            return LinkResult(url, Verdict.EXCLUDED, reason=f"not an http(s) link ({scheme})")
+        if not parsed.host:
+            return LinkResult(
+                url, Verdict.DEAD, error=ErrorCode.INVALID_URL, reason="invalid URL: no host"
+            )
+        info = _classify(url, parsed)
+        rule = rule_for(info)
+        try:
+            return await rule.check(info, self)
+        except Exception as exc:  # a broken site rule must not sink the whole run
+            log.exception("site rule %s failed on %s", rule.name, url)
+            return LinkResult(
+                url, Verdict.UNVERIFIABLE, reason=f"internal error in {rule.name} rule: {exc}"
+            )
+
+    # -- fetching --------------------------------------------------------------------
+
+    async def fetch(
+        self,
+        url: str,
+        method: str = "GET",
+        headers: Mapping[str, str] | None = None,
+        read_body: bool = True,
+        follow_redirects: bool = True,
+    ) -> Page:
+        """Request ``url`` politely, with retries and manual redirects; never raises for the net.
+
+        The body of a GET is read up to ``Settings.body_cap`` (``truncated`` tells);
+        redirect responses' bodies are never read.
+        """
+        started = time.monotonic()
+        s = self.settings
+        page = Page(url=url, method=method)
+        extra = dict(headers or {})
+        etag, last_modified = self.validators.get(url, (None, None))
+        hop_headers = dict(extra)
+        if etag:
+            hop_headers["If-None-Match"] = etag
+        if last_modified:
+            hop_headers["If-Modified-Since"] = last_modified
+        current, current_method = url, method
+        visited = {_without_fragment(url)}
+        for hop_number in range(s.max_redirects + 1):
+            hop = await self._request(current_method, current, hop_headers, read_body)
+            page.attempts = hop.attempts
+            page.deferred_until = hop.deferred_until
+            if hop.deferred_until is not None and (box := _deferrals.get()) is not None:
+                box.append(hop.deferred_until)
+            if hop.failure is not None and hop.status is None:
+                page.failure = hop.failure
+                break
+            assert hop.status is not None
+            page.status, page.headers = hop.status, hop.headers
+            page.body, page.truncated = hop.body, hop.truncated
+            page.chain.append((hop.status, current))
+            location = hop.headers.get("Location")
+            if not follow_redirects or hop.status not in REDIRECT_STATUSES or not location:
+                break
+            target, problem = _redirect_target(current, location, visited, s.max_redirects)
+            if problem is not None or hop_number == s.max_redirects:
+                page.failure = (
+                    ErrorCode.HTTP,
+                    problem or f"too many redirects (more than {s.max_redirects})",
+                )
+                break
+            assert target is not None
+            visited.add(_without_fragment(target))
+            if hop.status == 303 and current_method != "HEAD":
+                current_method = "GET"
+            current, hop_headers = target, dict(extra)
+        page.final_url = current
+        page.elapsed_ms = int((time.monotonic() - started) * 1000)
+        return page
+
+    async def _request(
+        self, method: str, url: str, headers: dict[str, str], read_body: bool
+    ) -> _Hop:
+        """One request with retries, backoff and the host's politeness."""
+        s = self.settings
+        host = (URL(url).host or "").lower()
+        if not s.allow_private and (private := check_host(host)) is not None:
+            return _Hop(failure=describe_error(private, host, s))
+        last: _Hop | None = None
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                async with self.limiter.slot(host, max_wait=s.retry_after_cap) as slot:
+                    hop = await self._once(method, url, headers, read_body, slot)
+            except Deferred as deferred:
+                wait = deferred.until - time.monotonic()
+                if last is None:
+                    reason = f"rate limited: {host} asks to wait {wait:.0f} s"
+                    last = _Hop(failure=(ErrorCode.RATE_LIMITED, reason))
+                last.deferred_until = deferred.until
+                return last
+            except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
+                code, reason = describe_error(exc, host, s)
+                hop = _Hop(failure=(code, reason), attempts=attempt)
+                retry = _retryable_error(exc, code)
+                pause = None
+            else:
+                hop.attempts = attempt
+                retry = _retryable_status(hop.status or 0)
+                pause = None
+                if hop.status in (429, 503):
+                    pause = parse_retry_after(hop.headers.get("Retry-After"))
+                    if pause is not None:
+                        self.limiter.penalize(host, pause)
+                    else:
+                        self.limiter.slow_down(host)
+                elif hop.status is not None and hop.status < 400:
+                    self.limiter.recover(host)
+            last = hop
+            if not retry or attempt > s.max_retries:
+                return hop
+            if pause is None:  # a Retry-After pause is enforced by the limiter instead
+                await asyncio.sleep(s.retry_backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+
+    async def _once(
+        self, method: str, url: str, headers: dict[str, str], read_body: bool, slot: Slot
+    ) -> _Hop:
+        assert self._session is not None, "use Engine as an async context manager"
+        async with self._session.request(
+            method, url, headers=headers, allow_redirects=False, trace_request_ctx={"slot": slot}
+        ) as resp:
+            hop = _Hop(status=resp.status, headers=CIMultiDictProxy(CIMultiDict(resp.headers)))
+            wants_body = read_body and method != "HEAD" and resp.status not in REDIRECT_STATUSES
+            if wants_body:
+                hop.body, hop.truncated = await _read_capped(resp, self.settings.body_cap)
+            if not wants_body or hop.truncated:
+                resp.close()  # never drain an unwanted or oversized body
+            return hop
+
+
+async def _mark_sent(
+    session: aiohttp.ClientSession,
+    context: SimpleNamespace,
+    params: aiohttp.TraceRequestHeadersSentParams,
+) -> None:
+    """The request head is on the wire: the host's spacing counts from now."""
+    context.trace_request_ctx["slot"].sent()
+
+
+async def _read_capped(resp: aiohttp.ClientResponse, cap: int) -> tuple[bytes, bool]:
+    """At most ``cap`` bytes of the body, and whether more was left unread."""
+    buf = bytearray()
+    while len(buf) < cap:
+        chunk = await resp.content.read(min(_CHUNK, cap - len(buf)))
+        if not chunk:
+            return bytes(buf), False
+        buf += chunk
+    return bytes(buf), not resp.content.at_eof()
+
+
+def _without_fragment(url: str) -> str:
+    return str(URL(url).with_fragment(None))
+
+
+def _redirect_target(
+    current: str, location: str, visited: set[str], limit: int
+) -> tuple[str | None, str | None]:
+    """The absolute next URL, or the reason the chain stops (loop, bad Location)."""
+    try:
+        target = URL(current).join(URL(location))
+    except (ValueError, TypeError):
+        return None, f"redirect to an invalid URL: {location}"
+    if target.scheme not in ("http", "https") or not target.host:
+        return None, f"redirect to a non-HTTP URL: {location}"
+    text = str(target.with_fragment(None))
+    if text in visited:
+        return None, f"redirect loop: {current} → {text}"
+    return str(target), None
+
+
+def _classify(url: str, parsed: URL) -> UrlInfo:
+    if classify is not None:
+        return classify(url)
+    return UrlInfo(
+        url=url,
+        normalized=str(parsed.with_fragment(None)),
+        fragment=parsed.fragment or None,
+        host=(parsed.host or "").lower(),
+    )
+
+
+async def check_urls(
+    urls: Iterable[str],
+    settings: Settings,
+    network: Network,
+    on_result: Callable[[LinkResult], None] | None = None,
+    deadline: float | None = None,
+    validators: Mapping[str, Validators] | None = None,
+) -> list[LinkResult]:
+    """Check every distinct URL; results in input order.
+
+    Each host gets ``per_host`` workers over its own queue, so a throttled host only
+    slows its own links. A link whose host asked for a pause beyond the cap is checked
+    again once the pause is over (if that is within ``MAX_DEFER`` and the deadline).
+    ``deadline`` (``time.monotonic()``) stops the run: unfinished links are absent.
+    """
+    distinct = list(dict.fromkeys(urls))
+    queues: dict[str, deque[str]] = defaultdict(deque)
+    for url in distinct:
+        queues[_host_key(url)].append(url)
+    results: dict[str, LinkResult] = {}
+
+    async with Engine(settings, network) as engine:
+        engine.validators.update(validators or {})
+
+        def finish(result: LinkResult) -> None:
+            results[result.url] = result
+            if on_result is not None:
+                on_result(result)
+
+        async def run(url: str, tg: asyncio.TaskGroup, deferrals: int = 0) -> None:
+            result, until = await engine._check(url)
+            now = time.monotonic()
+            if (
+                until is not None
+                and deferrals < MAX_DEFERRALS
+                and until - now <= MAX_DEFER
+                and (deadline is None or until < deadline)
+            ):
+                log.info("%s deferred for %.0f s (Retry-After)", url, until - now)
+                tg.create_task(later(url, until, tg, deferrals + 1))
+            else:
+                finish(result)
+
+        async def later(url: str, until: float, tg: asyncio.TaskGroup, deferrals: int) -> None:
+            await asyncio.sleep(max(0.0, until - time.monotonic()))
+            await run(url, tg, deferrals)
+
+        async def worker(queue: deque[str], tg: asyncio.TaskGroup) -> None:
+            while queue:
+                await run(queue.popleft(), tg)
+
+        loop = asyncio.get_running_loop()
+        when = None if deadline is None else loop.time() + (deadline - time.monotonic())
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout_at(when), asyncio.TaskGroup() as tg:
+                for queue in queues.values():
+                    for _ in range(min(len(queue), settings.per_host)):
+                        tg.create_task(worker(queue, tg))
+        if len(results) < len(distinct):
+            log.warning("deadline reached: %d of %d links checked", len(results), len(distinct))
+    return [results[url] for url in distinct if url in results]
+
+
+def _host_key(url: str) -> str:
+    try:
+        return (URL(url).host or "").lower()
+    except (ValueError, TypeError):
+        return ""

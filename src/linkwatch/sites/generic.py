@@ -1,0 +1,115 @@
+"""The generic rule: HEAD first, GET when HEAD is refused or unreliable; status → verdict.
+
+``result_from_page`` is pure and shared: site rules call it after their own body
+inspection found nothing site-specific to say.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+from yarl import URL
+
+from ..models import ErrorCode, LinkResult, RedirectKind, UrlInfo, Verdict
+
+if TYPE_CHECKING:
+    from ..checker import Engine, Page
+
+PERMANENT = frozenset({301, 308})
+_NETWORK_VERDICT = {
+    ErrorCode.PRIVATE_ADDRESS: Verdict.EXCLUDED,
+    ErrorCode.RATE_LIMITED: Verdict.UNVERIFIABLE,
+}
+
+
+def status_text(status: int) -> str:
+    """``404`` → ``"404 Not Found"``."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
+
+
+def head_unreliable(page: Page) -> bool:
+    """HEAD answers that a GET must confirm: refusals (405, 501) and servers that answer
+    HEAD wrongly (404/403/400/500); 429 and 503 are throttling and stay as they are."""
+    return (
+        page.failure is None
+        and page.status is not None
+        and 400 <= page.status < 600
+        and page.status not in (429, 503)
+    )
+
+
+def _host(url: str) -> str:
+    try:
+        return URL(url).host or url
+    except ValueError:
+        return url
+
+
+def result_from_page(url: str, page: Page) -> LinkResult:
+    """Status, chain and failure of ``page`` → a ``LinkResult`` for ``url`` (pure)."""
+    redirected = len(page.chain) > 1
+    result = LinkResult(
+        url=url,
+        verdict=Verdict.DEAD,
+        status=page.status,
+        final_url=page.final_url if redirected else None,
+        attempts=page.attempts,
+        duration_ms=page.elapsed_ms,
+        chain=list(page.chain),
+        etag=page.headers.get("ETag"),
+        last_modified=page.headers.get("Last-Modified"),
+    )
+    permanent = redirected and page.chain[0][0] in PERMANENT
+    status = page.status
+    host = _host(page.final_url or url)
+    if page.failure is not None:
+        result.error, result.reason = page.failure
+        result.verdict = _NETWORK_VERDICT.get(result.error, Verdict.DEAD)
+    elif status is None:
+        result.reason = "no response"
+    elif 200 <= status < 300 or status == 304:
+        if status == 304:
+            result.notes.append("not modified")
+        result.verdict = Verdict.REDIRECT if permanent else Verdict.ALIVE
+        if redirected:
+            result.redirect_kind = RedirectKind.PERMANENT if permanent else RedirectKind.TEMPORARY
+        if permanent:
+            result.reason = f"moved permanently to {page.final_url}"
+    elif status in (401, 403):
+        result.verdict, result.error = Verdict.UNVERIFIABLE, ErrorCode.BLOCKED
+        result.reason = f"{status} from {host}: the site blocks checkers"
+    elif status == 429:
+        result.verdict, result.error = Verdict.UNVERIFIABLE, ErrorCode.RATE_LIMITED
+        result.reason = f"{status_text(status)} from {host} after {page.attempts} attempts"
+        if page.deferred_until is not None:
+            result.reason = f"rate limited by {host}: it asks for a longer pause than allowed"
+    elif status >= 500:
+        result.error = ErrorCode.HTTP
+        result.reason = f"{status_text(status)} after {page.attempts} attempts"
+    elif status >= 400:
+        result.error, result.reason = ErrorCode.HTTP, status_text(status)
+    else:  # 1xx, or a 3xx that could not be followed (no Location, not following)
+        result.error, result.reason = (
+            ErrorCode.HTTP,
+            f"{status_text(status)} without a usable Location",
+        )
+    return result
+
+
+class GenericRule:
+    """Any host without a site module."""
+
+    name = "generic"
+
+    async def check(self, info: UrlInfo, engine: Engine) -> LinkResult:
+        page = await engine.fetch(info.normalized, method="HEAD", read_body=False)
+        if head_unreliable(page):
+            page = await engine.fetch(info.normalized, method="GET")
+        return result_from_page(info.normalized, page)
+
+
+GENERIC = GenericRule()
