@@ -1,7 +1,7 @@
 """The ``linkwatch`` command: option parsing, exit codes, terminal output. No logic here.
 
 Exit codes: 0 ok, 1 broken links, 2 usage or input error, 3 the run could not
-judge (network down, database busy), 130 interrupted.
+judge (network down, database busy), 70 internal error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ EXIT_OK = 0
 EXIT_BROKEN = 1
 EXIT_USAGE = 2
 EXIT_CANNOT_JUDGE = 3
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in linkwatch
 EXIT_INTERRUPTED = 130
 
 console = Console()
@@ -277,14 +278,14 @@ def check(ctx: click.Context, files: tuple[Path, ...], **opts: Any) -> None:
 def demo(ctx: click.Context, **opts: Any) -> None:
     """The whole pipeline, offline, on the bundled example list against the simulated web."""
     _setup_logging(opts["verbose"], opts["quiet"])
-    from .simweb.demo import demo_settings, run_demo
+    from .simweb.demo import run_demo
 
-    settings = demo_settings(settings_from(ctx, **_check_overrides(opts)))
+    settings = settings_from(ctx, **_check_overrides(opts))
     console.print(
         "linkwatch demo: bundled example list, simulated web on 127.0.0.1 (no real traffic)",
         highlight=False,
     )
-    sys.exit(run_demo(settings, lambda files, net: run_pipeline(files, settings, net, opts)))
+    sys.exit(run_demo(settings, lambda files, s, net: run_pipeline(files, s, net, opts)))
 
 
 # ---------------------------------------------------------------- init
@@ -300,7 +301,9 @@ def init() -> None:
 @click.option("--cron", default=None, help="Schedule (default: nightly at 03:17 UTC).")
 @click.option("--package", default="linkwatch", help="What `pip install` installs.")
 @click.option("--force", is_flag=True, help="Overwrite an existing workflow.")
-def init_github_actions(files: tuple[str, ...], cron: str | None, package: str, force: bool) -> None:
+def init_github_actions(
+    files: tuple[str, ...], cron: str | None, package: str, force: bool
+) -> None:
     """Write .github/workflows/linkwatch.yml: a nightly check of FILES (default README.md)."""
     from .nightly import DEFAULT_CRON, WorkflowExists, render_workflow, write_workflow
 
@@ -406,6 +409,49 @@ def stats(ctx: click.Context, db: Path | None, fmt: str) -> None:
     for line in lines:
         if line:
             console.print(line, highlight=False, soft_wrap=True)
+
+
+# ---------------------------------------------------------------- publish
+
+
+@cli.command()
+@click.option("--repo", "repo_name", required=True, help="owner/name of the list's repository.")
+@click.option("--pr", is_flag=True, help="Also open or update the pull request with the fixes.")
+@click.option("--out", type=click.Path(path_type=Path), help="Where report.json is (reports/).")
+@click.option("--db", type=click.Path(path_type=Path), help="SQLite store (cache/linkwatch.db).")
+@click.option("--github-api-url", type=str, help="GitHub API base (Enterprise: …/api/v3).")
+@click.pass_context
+def publish(ctx: click.Context, repo_name: str, pr: bool, **opts: Any) -> None:
+    """Create or update the tracking issue (and the fix PR) from the latest report.
+
+    Needs GITHUB_TOKEN. Writes nothing when nothing changed since the last publish.
+    """
+    from .publish import Publisher, PublishError, patched_files
+    from .store import Store, StoreError
+
+    settings = settings_from(ctx, **opts)
+    if "/" not in repo_name:
+        fail(f"--repo must be owner/name, not {repo_name!r}")
+    report_path = settings.out / "report.json"
+    try:
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        fail(f"no usable {report_path}: run `linkwatch check` first", EXIT_USAGE)
+    try:
+        with Store.open(settings.db) as store:
+            key = f"publish:{repo_name.lower()}"
+            publisher = Publisher(settings, repo_name, store.get_state(key))
+            files = patched_files(report, Path.cwd()) if pr else {}
+            result = publisher.run(report, files, pr=pr)
+            store.set_state(key, publisher.state)
+    except PublishError as exc:
+        fail(str(exc), EXIT_CANNOT_JUDGE)
+    except StoreError as exc:
+        fail(str(exc), getattr(exc, "exit_code", EXIT_USAGE))
+    except (OSError, KeyError, ValueError) as exc:
+        fail(f"cannot build the fix from {report_path}: {exc}", EXIT_USAGE)
+    for action in result.actions or ["nothing changed; nothing published"]:
+        console.print(action, highlight=False)
 
 
 # ---------------------------------------------------------------- fix
@@ -548,3 +594,12 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:  # a bug: one line for users, the traceback with LINKWATCH_DEBUG=1
+        if os.environ.get("LINKWATCH_DEBUG"):
+            raise
+        err_console.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
+            "(set LINKWATCH_DEBUG=1 for the traceback and please report it)",
+            highlight=False,
+        )
+        sys.exit(EXIT_INTERNAL)
