@@ -26,7 +26,9 @@ from linkwatch.enrich.github import (
     repo_key,
 )
 from linkwatch.models import ErrorCode, RedirectKind, Verdict
+from linkwatch.pipeline import run_check
 from linkwatch.simweb import Scenario, SimWeb
+from linkwatch.simweb import behaviours as b
 from linkwatch.simweb.github_api import SimGitHub, example_repos
 from linkwatch.store import Store
 
@@ -336,3 +338,78 @@ async def test_simulated_network_routes_the_api_host_and_refuses_real_ones(simwe
     elsewhere = Settings(github_api_url="https://ghe.example.com/api/v3", host_spacing=0)
     refused = await GithubEnricher(elsewhere, web_.network()).fetch_async([("implus", "SKNet")])
     assert refused.unrefreshed == {"implus/sknet"} and _api_requests(web_) == 1
+
+
+PIPELINE_LIST = """\
+# Awesome Test
+
+## Code
+- Triplet [[code](https://github.com/LandskapeAI/triplet-attention/tree/main/MODELS)]
+- DANet [[code](https://github.com/junfu1115/DANet)]
+- SENet [[code](https://github.com/hujie-frank/SENet)]
+- SKNet [[code](https://github.com/implus/SKNet)]
+"""
+
+
+def _pipeline_settings(tmp_path: Path, base: str, token: str | None, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
+        "db": tmp_path / "cache" / "lw.db",
+        "out": tmp_path / "reports",
+        "allow_private": True,
+        "host_spacing": 0.0,
+        "max_retries": 0,
+        "timeout": 5.0,
+        "reference_hosts": ["https://github.com/"],
+        "github_api_url": base,
+        "github_token": token,
+        **extra,
+    }
+    return Settings(**values)
+
+
+async def test_pipeline_turns_api_answers_into_verdicts_and_never_shows_the_token(
+    simweb, tmp_path, caplog
+):
+    sim = _sim()
+    web_ = await simweb(
+        Scenario().mount(API, sim.handle).host("github.com", default=b.ok(title="GitHub"))
+    )
+    listing = tmp_path / "README.md"
+    listing.write_text(PIPELINE_LIST, encoding="utf-8")
+    caplog.set_level(logging.DEBUG)
+    settings = _pipeline_settings(tmp_path, web_.direct_base(API), TOKEN)
+    outcome = await run_check([listing], settings, web_.network())
+    links = {item["url"]: item for item in outcome.report["links"]}
+    moved = links["https://github.com/LandskapeAI/triplet-attention/tree/main/MODELS"]
+    assert moved["verdict"] == "redirect"
+    assert (
+        moved["final_url"] == "https://github.com/landskape-ai/triplet-attention/tree/main/MODELS"
+    )
+    assert links["https://github.com/junfu1115/DANet"]["verdict"] == "dead"
+    senet = links["https://github.com/hujie-frank/SENet"]
+    assert senet["verdict"] == "alive" and senet["metadata"]["github"]["archived"] is True
+    assert links["https://github.com/implus/SKNet"]["metadata"]["github"]["stars"] > 0
+    assert not web_.requests("github.com")  # the API answered for every repository
+    assert TOKEN not in caplog.text
+    for path in [*settings.out.iterdir(), *settings.db.parent.iterdir()]:
+        assert TOKEN.encode() not in path.read_bytes(), path.name
+
+
+async def test_pipeline_over_budget_checks_pages_and_reports_the_reset(simweb, tmp_path):
+    sim = SimGitHub(anonymous_limit=10)
+    lines = ["# Many", "", "## Code"]
+    for i in range(30):
+        sim.add_repo(f"someone/repo-{i}", stars=i)
+        lines.append(f"- Repo {i} [[code](https://github.com/someone/repo-{i})]")
+    web_ = await simweb(
+        Scenario().mount(API, sim.handle).host("github.com", default=b.ok(title="GitHub"))
+    )
+    listing = tmp_path / "README.md"
+    listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = _pipeline_settings(tmp_path, web_.direct_base(API), None)
+    outcome = await run_check([listing], settings, web_.network())
+    assert len(web_.requests(API)) <= 10
+    verdicts = {item["verdict"] for item in outcome.report["links"]}
+    assert verdicts == {"alive"}
+    assert len(web_.requests("github.com")) == 20  # the rest were checked as pages
+    assert any("budget resets at" in note for note in outcome.notes)
