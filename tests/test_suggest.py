@@ -230,6 +230,8 @@ def test_never_touches_temporary_login_home_or_unverifiable_links():
         ("https://sso.example.com/auth/realms/x", False),
         ("https://example.com/account/login", False),
         ("https://other.example.net/", False),
+        ("https://accounts.example.com/continue", False),
+        ("https://example.com/authors/someone/page", True),
     ],
 )
 def test_permanent_redirect_targets(final: str, proposed: bool):

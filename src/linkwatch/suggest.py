@@ -68,7 +68,12 @@ PRIORITY: tuple[str, ...] = (
 KINDS = frozenset(PRIORITY)
 _RANK = {Confidence.LOW: 0, Confidence.MEDIUM: 1, Confidence.HIGH: 2}
 _USABLE = (Verdict.ALIVE, Verdict.REDIRECT)
-_LOGIN_WORDS = ("login", "signin", "sign-in", "sign_in", "auth", "sso", "account", "passport")
+# words of a login page's path or host ("sign-in", "log_in" are joined first)
+_LOGIN_WORDS = frozenset(
+    {"login", "logon", "signin", "signon", "auth", "oauth", "oauth2", "authorize", "sso", "cas"}
+    | {"account", "accounts", "passport", "session", "sessions"}
+)
+_JOIN_SIGN_IN = re.compile(r"\b(sign|log)[-_ ]?(in|on)\b")
 _WAYBACK_HOSTS = ("web.archive.org", "archive.org")
 _URL_PARTS = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)(/[^?#]*)(.*)$", re.DOTALL)
 _SECOND_LEVEL = {"co", "com", "net", "org", "ac", "edu", "gov"}
@@ -356,7 +361,9 @@ def _looks_like_landing(old: str, new: str) -> bool:
     """A redirect to a login page or to a site's front page is a soft 404, not a move."""
     before, after = urlsplit(old), urlsplit(new)
     path = after.path.lower()
-    if any(word in segment for segment in path.split("/") for word in _LOGIN_WORDS):
+    first_label = (after.hostname or "").split(".")[0]
+    words = set(re.split(r"[^a-z0-9]+", _JOIN_SIGN_IN.sub(r"\1\2", path))) | {first_label}
+    if words & _LOGIN_WORDS:
         return True
     if path not in ("", "/"):
         return False
