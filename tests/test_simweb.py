@@ -375,6 +375,30 @@ async def test_dns_failures_and_refused_connections(simweb):
     assert web.log == [] and web.refused == []
 
 
+async def test_unreachable_and_blackholed_hosts(simweb):
+    sc = Scenario().host("far.org", dns="unreachable").host("void.org", dns="blackhole")
+    web = await simweb(sc)
+    with pytest.raises(aiohttp.ClientConnectorError, match="unreachable"):
+        await fetch(web, "https://far.org/")
+    async with client(web) as session:
+        start = time.monotonic()
+        with pytest.raises(aiohttp.ConnectionTimeoutError):
+            await session.get("http://void.org/", timeout=aiohttp.ClientTimeout(sock_connect=0.2))
+        assert time.monotonic() - start < 2
+    assert web.log == [] and web.refused == []
+
+
+async def test_outage_takes_every_host_down_and_back(simweb):
+    sc = Scenario().host("up.org", default=b.ok())
+    web = await simweb(sc.outage("refused"))
+    for url in ("https://up.org/", "http://undeclared.org/"):
+        with pytest.raises(aiohttp.ClientConnectorError) as caught:
+            await fetch(web, url)
+        assert isinstance(caught.value.os_error, ConnectionRefusedError)
+    sc.outage(None)
+    assert (await fetch(web, "https://up.org/"))[0] == 200
+
+
 async def test_sni_presents_a_certificate_for_each_hostname(simweb):
     web = await simweb(Scenario().host("one.org", default=b.ok()).host("two.net", default=b.ok()))
     net = web.network()

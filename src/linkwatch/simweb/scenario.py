@@ -16,7 +16,9 @@ from yarl import URL
 from linkwatch.simweb.behaviours import Behaviour, RouteState
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-DnsMode = Literal["ok", "nxdomain", "refused"]
+# how reaching a host fails: no such name, connection refused, network unreachable,
+# or a connect that never completes (SYNs dropped: a connect timeout)
+DnsMode = Literal["ok", "nxdomain", "refused", "unreachable", "blackhole"]
 TlsMode = Literal["ok", "untrusted", "expired", "wrong_host"]
 
 
@@ -68,6 +70,7 @@ class Scenario:
         self._route_hosts: set[str] = set()
         self._default_states: dict[tuple[str, str, str], RouteState] = {}
         self._mount_listeners: list[Callable[[str], None]] = []
+        self.outage_mode: DnsMode | None = None
 
     def route(self, url: str, behaviour: Behaviour) -> Scenario:
         """Exact scheme+host+path; the query must match too when ``url`` has one."""
@@ -89,6 +92,11 @@ class Scenario:
     ) -> Scenario:
         """Declare (or redeclare, replacing the earlier settings) a host."""
         self.hosts[host_key(name)] = HostConfig(default, latency, rate_limit, dns, tls, resolve_to)
+        return self
+
+    def outage(self, mode: DnsMode | None = "unreachable") -> Scenario:
+        """Make every host, declared or not, fail with ``mode`` (None ends the outage)."""
+        self.outage_mode = None if mode == "ok" else mode
         return self
 
     def mount(self, host: str, handler: Handler) -> Scenario:

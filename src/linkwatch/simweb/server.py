@@ -96,7 +96,7 @@ class SimWeb:
         self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tmp: Path | None = None
-        self._refused_sock: socket.socket | None = None
+        self._held: list[socket.socket] = []  # sockets the sim owns outside aiohttp
         self._ports: dict[str, int] = {}  # "http", "https", tls mode -> port
         self._direct: dict[int, tuple[str, str]] = {}  # port -> (host, scheme)
         self._direct_ports: dict[tuple[str, str], int] = {}
@@ -123,7 +123,7 @@ class SimWeb:
         self._loop = asyncio.get_running_loop()
         self._tmp = Path(tempfile.mkdtemp(prefix="simweb-"))
         self._tls.ca.cert_pem.write_to_path(str(self.ca_pem))
-        app = web.Application()
+        app = web.Application(client_max_size=64 * 1024 * 1024)  # API sims take uploads
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(
             app, handler_cancellation=True, access_log=None, shutdown_timeout=0.2
@@ -133,10 +133,15 @@ class SimWeb:
         for mode, issuer in self._tls.issuers.items():
             port = await self._listen(issuer.server_context())
             self._ports["https" if mode == "ok" else mode] = port
-        # a bound but never listening socket: connecting to it is refused
-        self._refused_sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._refused_sock.bind((LOOPBACK, 0))
-        self._ports["refused"] = self._refused_sock.getsockname()[1]
+        # bound but never listening: connecting is refused (unreachable never gets that
+        # far: the socket factory fails it)
+        for mode in ("refused", "unreachable"):
+            self._ports[mode] = self._hold(_loopback_socket())
+        # listening with a full accept queue that is never drained: SYNs are dropped
+        blackhole = _loopback_socket()
+        blackhole.listen(0)
+        self._ports["blackhole"] = self._hold(blackhole)
+        self._hold(socket.create_connection((LOOPBACK, self._ports["blackhole"]), timeout=5))
         for host in list(self.scenario.mounts):
             self._add_direct_base(host)
         self._unsubscribe = self.scenario.on_mount(self._add_direct_base)
@@ -153,10 +158,15 @@ class SimWeb:
             task.cancel()
         await self._runner.cleanup()
         self._runner = None
-        if self._refused_sock is not None:
-            self._refused_sock.close()
+        for sock in self._held:
+            sock.close()
+        self._held.clear()
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def _hold(self, sock: socket.socket) -> int:
+        self._held.append(sock)
+        return int(sock.getsockname()[1])
 
     async def _listen(self, ssl_context: Any, sock: socket.socket | None = None) -> int:
         assert self._runner is not None
@@ -225,15 +235,16 @@ class SimWeb:
     def resolve(self, host: str, port: int) -> tuple[str, int]:
         """Where ``host:port`` leads in the sim; raises OSError like a failed lookup."""
         config = self.scenario.config(host)
-        if not self.scenario.knows(host) or (config is not None and config.dns == "nxdomain"):
+        mode = self.scenario.outage_mode or (config.dns if config is not None else "ok")
+        if mode == "nxdomain" or (mode == "ok" and not self.scenario.knows(host)):
             raise socket.gaierror(socket.EAI_NONAME, f"Name or service not known: {host}")
+        if mode != "ok":
+            return LOOPBACK, self._ports[mode]
         if config is not None and config.resolve_to is not None:
             return str(ipaddress.ip_address(config.resolve_to)), port
-        if config is not None and config.dns == "refused":
-            return LOOPBACK, self._ports["refused"]
         if port in HTTPS_PORTS:
-            mode = config.tls if config is not None else "ok"
-            return LOOPBACK, self._ports["https" if mode == "ok" else mode]
+            tls = config.tls if config is not None else "ok"
+            return LOOPBACK, self._ports["https" if tls == "ok" else tls]
         return LOOPBACK, self._ports["http"]
 
     def _socket_factory(self, addr_info: tuple[Any, ...]) -> socket.socket:
@@ -247,6 +258,8 @@ class SimWeb:
             raise ConnectionRefusedError(
                 errno.ECONNREFUSED, f"simweb safety net: refusing connection to {address}"
             )
+        if port == self._ports["unreachable"]:
+            raise OSError(errno.ENETUNREACH, "Network is unreachable")
         return socket.socket(family, type_, proto)
 
     # -- direct bases ------------------------------------------------------------------
