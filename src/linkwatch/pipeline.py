@@ -25,7 +25,7 @@ from . import suggest as suggest_mod
 from .checker import check_urls
 from .config import Settings
 from .enrich.arxiv import ArxivEnricher, arxiv_results
-from .enrich.github import GithubEnricher, github_results
+from .enrich.github import GithubEnricher, github_results, repo_key
 from .enrich.wayback import find_snapshots
 from .extract import extract_file
 from .models import (
@@ -170,7 +170,6 @@ async def _enrich_arxiv(
     due: dict[str, Link],
     all_web: dict[str, Link],
     documents: list[Document],
-    settings: Settings,
 ) -> tuple[dict[str, PaperMeta], dict[str, PaperMeta], list[LinkResult]]:
     """arXiv API answers for every arXiv link (liveness of the due ones) and title search
     for paper entries that have no arXiv link."""
@@ -196,13 +195,75 @@ async def _enrich_arxiv(
     return papers, {t: m for t, m in hits.items() if m is not None}, results
 
 
-def _repo_keys(web: dict[str, Link]) -> dict[str, tuple[str, str]]:
-    keys = {}
+@dataclass
+class _Enriched:
+    papers: dict[str, PaperMeta] = field(default_factory=dict)
+    repos: dict[str, RepoMeta] = field(default_factory=dict)
+    title_hits: dict[str, PaperMeta] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+async def _enrich_and_check(
+    web: dict[str, Link],
+    due: dict[str, Link],
+    documents: list[Document],
+    settings: Settings,
+    network: Network,
+    store: Store,
+    on_result: Callable[[LinkResult], None],
+    deadline: float | None,
+) -> _Enriched:
+    """Pages are checked while the arXiv and GitHub APIs answer for their links; links
+    the APIs could not settle (budget, failures, file paths in repos) become pages too."""
+    by_repo: dict[str, list[str]] = {}
+    by_owner: dict[str, list[str]] = {}
+    repos_wanted: set[tuple[str, str]] = set()
     for key in web:
         info = classify(key)
-        if info.site == "github" and info.github_owner and info.github_repo:
-            keys[key] = (info.github_owner, info.github_repo)
-    return keys
+        if info.site != "github" or not info.github_owner:
+            continue
+        if info.github_repo:
+            repos_wanted.add((info.github_owner, info.github_repo))
+            if key in due:
+                by_repo.setdefault(repo_key(info.github_owner, info.github_repo), []).append(key)
+        elif info.github_kind == "org_or_user" and key in due:
+            by_owner.setdefault(info.github_owner.lower(), []).append(key)
+    api_keys = {k for k in due if classify(k).arxiv_id}
+    api_keys |= {k for keys in [*by_repo.values(), *by_owner.values()] for k in keys}
+    pages = asyncio.create_task(
+        _check_pages(
+            [k for k in due if k not in api_keys], settings, network, on_result, store, deadline
+        )
+    )
+    arxiv = ArxivEnricher(settings, network, store=store)
+    github = GithubEnricher(settings, network, store=store)
+    try:
+        (papers, title_hits, arxiv_answers), lookup = await asyncio.gather(
+            _enrich_arxiv(arxiv, due, web, documents),
+            github.fetch_async(sorted(repos_wanted), sorted(by_owner)),
+        )
+    finally:
+        arxiv.close()
+    answered: list[LinkResult] = list(arxiv_answers)
+    for result in github_results(by_repo, lookup, by_owner):
+        subpath = classify(result.url).github_kind in ("blob", "tree", "other")
+        if not (subpath and result.verdict is Verdict.ALIVE):  # a file may be gone
+            answered.append(result)
+    for result in answered:
+        on_result(result)
+    settled = {r.url for r in answered}
+    await pages
+    await _check_pages(
+        [k for k in api_keys if k not in settled], settings, network, on_result, store, deadline
+    )
+    notes = []
+    if lookup.unrefreshed:
+        reset = f"; the budget resets at {lookup.budget_reset}" if lookup.budget_reset else ""
+        notes.append(
+            f"GitHub API budget spent: {len(lookup.unrefreshed)} repositories not refreshed"
+            f"{reset} (their links were checked as pages)."
+        )
+    return _Enriched(papers, dict(lookup.metas), title_hits, notes)
 
 
 async def run_check(
@@ -256,51 +317,15 @@ async def run_check(
         papers: dict[str, PaperMeta] = {}
         repos: dict[str, RepoMeta] = {}
         title_hits: dict[str, PaperMeta] = {}
-        http_due = dict(due)
         try:
             if settings.enrich:
-                arxiv_keys = {k for k in due if classify(k).arxiv_id}
-                repo_keys = _repo_keys(web)
-                for key in arxiv_keys | set(repo_keys):
-                    http_due.pop(key, None)
-                page_task = asyncio.create_task(
-                    _check_pages(list(http_due), settings, network, on_result, store, deadline)
+                enriched = await _enrich_and_check(
+                    web, due, documents, settings, network, store, on_result, deadline
                 )
-                arxiv = ArxivEnricher(settings, store=store)
-                github = GithubEnricher(settings, store=store)
-                arxiv_part = _enrich_arxiv(arxiv, due, web, documents, settings)
-                github_part = github.fetch_async(sorted(set(repo_keys.values())))
-                (papers, title_hits, arxiv_res), lookup = await asyncio.gather(
-                    arxiv_part, github_part
-                )
-                repos = dict(lookup.metas)
-                for result in arxiv_res:
-                    on_result(result)
-                repo_links: dict[str, list[str]] = {}
-                for key, (owner, name) in repo_keys.items():
-                    if key in due:
-                        repo_links.setdefault(f"{owner}/{name}".lower(), []).append(key)
-                answered = github_results(repo_links, lookup)
-                for result in answered:
-                    on_result(result)
-                answered_keys = {r.url for r in answered}
-                fallback = [
-                    k for keys in repo_links.values() for k in keys if k not in answered_keys
-                ]
-                if lookup.unrefreshed:
-                    notes.append(
-                        f"GitHub API budget: {len(lookup.unrefreshed)} repositories not refreshed"
-                        + (
-                            f"; budget resets at {lookup.budget_reset}"
-                            if lookup.budget_reset
-                            else ""
-                        )
-                        + " (checked as pages instead)."
-                    )
-                await page_task
-                await _check_pages(fallback, settings, network, on_result, store, deadline)
+                papers, repos, title_hits = enriched.papers, enriched.repos, enriched.title_hits
+                notes += enriched.notes
             else:
-                await _check_pages(list(http_due), settings, network, on_result, store, deadline)
+                await _check_pages(list(due), settings, network, on_result, store, deadline)
         except asyncio.CancelledError:
             recorder.flush(include_held=True)
             if recorder.run_id is not None:
@@ -391,7 +416,8 @@ def write_outputs(
     out = settings.out
     out.mkdir(parents=True, exist_ok=True)
     sources = {doc.file: Path(doc.file).read_bytes() for doc in documents}
-    patch = suggest_mod.render_patch(sources, suggestions)
+    # low-confidence edits (venue changes) are listed in the report, never in the patch
+    patch = suggest_mod.render_patch(sources, suggest_mod.select(suggestions))
     files = {
         out / "report.json": json.dumps(report, indent=2, ensure_ascii=False).encode() + b"\n",
         out / "report.md": render_markdown(report, fail_after=settings.fail_after).encode(),

@@ -90,6 +90,8 @@ def patched_files(report: Mapping[str, Any], root: Path) -> dict[str, bytes]:
     """The list files with the report's suggestions applied (only files that change)."""
     by_file: dict[str, list[Suggestion]] = {}
     for s in report.get("suggestions", []):
+        if s["confidence"] == Confidence.LOW:  # shown in the report, never applied
+            continue
         by_file.setdefault(s["file"], []).append(
             Suggestion(
                 file=s["file"],

@@ -128,15 +128,16 @@ def build_report(data: ReportInput) -> dict[str, Any]:
             by_url[link.url].append(link)
 
     links_json: list[dict[str, Any]] = []
-    counts: Counter[str] = Counter()
+    counts: Counter[str] = Counter()  # verdicts
+    states: Counter[str] = Counter()
     for url, occurrences in by_url.items():
         result = data.results.get(result_key(occurrences[0]))
         if result is None:  # not checked this run (deadline, interruption)
             continue
         state = state_of(result, data.fail_after)
         counts[result.verdict.value] += 1
-        counts[state] += 1
-        counts["cached"] += int(result.cached)
+        states[state] += 1
+        states["cached"] += int(result.cached)
         links_json.append(
             {
                 "url": url,
@@ -162,7 +163,7 @@ def build_report(data: ReportInput) -> dict[str, Any]:
 
     summary: dict[str, Any] = {"links": len(links_json)}
     summary.update({v: counts[v] for v in VERDICTS})
-    summary.update({k: counts[k] for k in ("broken", "failing", "cached")})
+    summary.update({k: states[k] for k in ("broken", "failing", "cached")})
     summary["unchecked"] = len(by_url) - len(links_json)
 
     changes = _changes(data)
