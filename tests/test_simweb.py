@@ -190,6 +190,14 @@ async def test_flaky_503_then_ok(simweb):
     assert codes == [503, 503, 200, 200]
 
 
+async def test_flaky_hang_then_ok(simweb):
+    web = await simweb(Scenario().route("https://example.org/t", b.flaky(1, "hang")))
+    async with client(web) as session:
+        with pytest.raises(asyncio.TimeoutError):
+            await session.get("https://example.org/t", timeout=aiohttp.ClientTimeout(total=0.2))
+    assert (await fetch(web, "https://example.org/t"))[0] == 200
+
+
 async def test_flaky_reset_then_ok(simweb):
     # aiohttp itself retries an idempotent request once after a disconnect, so one
     # client call consumes two resets; the server log shows the real traffic

@@ -358,7 +358,7 @@ class Hang:
 
 @dataclass(frozen=True)
 class Flaky:
-    """The first ``failures`` requests fail (mode "503", any other status, or "reset")."""
+    """The first ``failures`` requests fail (mode "503" or any status, "reset", "hang")."""
 
     failures: int = 2
     mode: str = "503"
@@ -369,6 +369,8 @@ class Flaky:
             return await run(self.then, request, state.child(0))
         if self.mode == "reset":
             return await _abort(request)
+        if self.mode == "hang":
+            return await Hang()(request, state)
         code = int(self.mode)
         return web.Response(status=code, text=f"{code} temporary failure")
 

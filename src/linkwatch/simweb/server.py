@@ -90,7 +90,7 @@ class SimWeb:
         self.scenario = scenario
         self.log: list[Record] = []
         self.refused: list[str] = []
-        self._tls = SimTLS()
+        self._tls = SimTLS.shared()
         self._traffic: dict[str, _HostTraffic] = defaultdict(_HostTraffic)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None

@@ -8,6 +8,7 @@ they issue: from an untrusted CA, already expired, or for the wrong hostname.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ssl
 from dataclasses import dataclass, field
 
@@ -72,6 +73,12 @@ class SimTLS:
             "expired": CertIssuer(self.ca, expired=True),
             "wrong_host": CertIssuer(self.ca, fixed_name=WRONG_HOST),
         }
+
+    @classmethod
+    @functools.cache
+    def shared(cls) -> SimTLS:
+        """One CA per process: key generation is most of a SimWeb's start-up time."""
+        return cls()
 
     def client_context(self) -> ssl.SSLContext:
         """Verifying client context that trusts only the sim CA (no SSL_CERT_FILE needed)."""
