@@ -40,12 +40,11 @@ SCA_CNN = (
 
 
 def synthetic(n: int, prefix: str = "2101") -> list[dict]:
-    papers = []
-    for i in range(n):
-        paper = dict(example_papers()[0])
-        paper.update(id=f"{prefix}.{i:05d}", title=f"Synthetic paper number {i}", version=1)
-        papers.append(paper)
-    return papers
+    template = example_papers()[0]
+    return [
+        {**template, "id": f"{prefix}.{i:05d}", "title": f"Synthetic paper number {i}"}
+        for i in range(n)
+    ]
 
 
 @dataclass
