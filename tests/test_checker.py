@@ -19,6 +19,9 @@ from linkwatch.simweb import behaviours as b
 from linkwatch.simweb.behaviours import RouteState
 
 H = "https://example.org"
+# not HTML: a HEAD settles it (site rules GET HTML pages to look for soft 404s), so
+# tests that count requests see only the engine's own traffic
+PLAIN = b.ok(body="plain data\n", content_type="text/plain")
 
 
 def fast(**changes: object) -> Settings:
@@ -118,7 +121,7 @@ async def test_behaviour_gives_verdict_error_and_reason(
 
 
 async def test_alive_result_fields_and_user_agent(simweb):
-    web = await simweb(Scenario().route(H + "/ok", b.ok()))
+    web = await simweb(Scenario().route(H + "/ok", PLAIN))
     result = await check(web, H + "/ok", fast(user_agent="linkwatch-test/1"))
     assert result.status == 200 and result.attempts == 1
     assert result.final_url is None and result.redirect_kind is None
@@ -135,7 +138,7 @@ async def test_head_refused_falls_back_to_get(simweb):
 
 
 async def test_flaky_two_503_then_200_is_alive_after_three_attempts(simweb):
-    web = await simweb(Scenario().route(H + "/f", b.flaky(2, "503")))
+    web = await simweb(Scenario().route(H + "/f", b.flaky(2, "503", then=PLAIN)))
     result = await check(web, H + "/f")
     assert result.verdict is Verdict.ALIVE and result.attempts == 3
     assert [r.status for r in web.log] == [503, 503, 200]
@@ -241,7 +244,7 @@ async def test_redirect_to_non_http_is_dead(simweb):
 
 
 async def test_429_retry_after_is_honoured_before_asking_again(simweb):
-    web = await simweb(Scenario().route(H + "/busy", b.too_many(retry_after=2)))
+    web = await simweb(Scenario().route(H + "/busy", b.too_many(retry_after=2, then=PLAIN)))
     result = await check(web, H + "/busy")
     assert result.verdict is Verdict.ALIVE and result.attempts == 2
     first, second = web.log
@@ -438,8 +441,8 @@ async def test_check_urls_keeps_input_order_dedupes_and_reports_each(simweb):
 
 
 async def test_politeness_per_host_limit_and_spacing_while_other_hosts_flow(simweb):
-    sc = Scenario().host("busy.example.org", b.ok(), latency=0.03)
-    sc.host("other.example.org", b.ok(), latency=0.03)
+    sc = Scenario().host("busy.example.org", PLAIN, latency=0.03)
+    sc.host("other.example.org", PLAIN, latency=0.03)
     web = await simweb(sc)
     busy = [f"https://busy.example.org/p{i}" for i in range(100)]
     other = [f"https://other.example.org/p{i}" for i in range(20)]
@@ -463,8 +466,8 @@ async def test_politeness_per_host_limit_and_spacing_while_other_hosts_flow(simw
 
 
 async def test_long_retry_after_defers_the_link_and_other_hosts_keep_going(simweb):
-    sc = Scenario().route(H + "/busy", b.too_many(retry_after=2))
-    sc.host("other.example.org", b.ok())
+    sc = Scenario().route(H + "/busy", b.too_many(retry_after=2, then=PLAIN))
+    sc.host("other.example.org", PLAIN)
     web = await simweb(sc)
     urls = [H + "/busy"] + [f"https://other.example.org/{i}" for i in range(5)]
     order: list[str] = []
@@ -490,7 +493,7 @@ async def test_deadline_stops_the_run_and_returns_what_is_done(simweb):
 
 
 async def test_host_rate_limit_answers_are_honoured(simweb):
-    web = await simweb(Scenario().host("limited.example.org", b.ok(), rate_limit=(3, 1.0)))
+    web = await simweb(Scenario().host("limited.example.org", PLAIN, rate_limit=(3, 1.0)))
     urls = [f"https://limited.example.org/{i}" for i in range(6)]
     results = await check_urls(urls, fast(per_host=6), web.network())
     assert all(r.verdict is Verdict.ALIVE for r in results)

@@ -153,4 +153,4 @@ class HostLimiter:
         """A success: halve the extra spacing back towards the configured one."""
         state = self._hosts.get(host)
         if state is not None and state.extra:
-            state.extra = 0.0 if state.extra < max(self.spacing, 0.1) else state.extra / 2
+            state.extra = state.extra / 2 if state.extra > max(self.spacing, 0.1) else 0.0
