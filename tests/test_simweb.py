@@ -244,10 +244,10 @@ async def test_hang_never_answers_and_is_cancelled_when_the_client_leaves(simweb
         with pytest.raises(asyncio.TimeoutError):
             await session.get("https://example.org/h", timeout=aiohttp.ClientTimeout(total=0.2))
     for _ in range(100):  # the server notices the disconnect shortly after
-        if not web._tasks:
+        if not web.in_flight("example.org"):
             break
         await asyncio.sleep(0.02)
-    assert not web._tasks and web.log[0].status is None
+    assert web.in_flight("example.org") == 0 and web.log[0].status is None
 
 
 async def test_close_does_not_wait_for_hanging_handlers():
@@ -307,6 +307,7 @@ async def test_max_concurrency_counts_in_flight_requests_per_host(simweb):
         await get("http://calm.org/")
     assert codes == [200] * 5
     assert web.max_concurrency("busy.org") == 5 and web.max_concurrency("calm.org") == 1
+    assert web.in_flight("busy.org") == 0
     web.clear_log()
     assert web.log == [] and web.max_concurrency("busy.org") == 0
 

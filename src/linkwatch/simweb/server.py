@@ -215,6 +215,11 @@ class SimWeb:
         traffic = self._traffic.get(host_key(host))
         return traffic.max_in_flight if traffic else 0
 
+    def in_flight(self, host: str) -> int:
+        """Requests to ``host`` being handled right now (hung ones until the client leaves)."""
+        traffic = self._traffic.get(host_key(host))
+        return traffic.in_flight if traffic else 0
+
     def requests(self, host: str | None = None, path: str | None = None) -> list[Record]:
         """The log filtered by host and/or path."""
         key = host_key(host) if host is not None else None
