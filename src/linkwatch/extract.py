@@ -39,6 +39,7 @@ from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import normalizeReference
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
@@ -152,6 +153,63 @@ def _definition(state: StateBlock, line: int) -> None:
     state.env.setdefault("lw_defs", {}).setdefault(normalizeReference(label), (ds, de, label))
 
 
+@dataclass(slots=True)
+class _Tok:
+    """The three token fields the walker reads; cheaper than ``markdown_it.token.Token``."""
+
+    type: str
+    content: str
+    meta: dict[str, Any]
+
+
+_SIMPLE_LINK = re.compile(r"(!?)\[([^\[\]`<>\\*_~&]*)\]\(([^\s()<>\\]*)\)")
+_NOT_SIMPLE = re.compile(r"[`<>\\*_~&]|\]\(")
+
+
+def _fast_children(content: str, refs: bool) -> list[_Tok] | None:
+    """Inline tokens for the common shape ``Title (CVPR-2020)[[paper](url)][[code](url)]``.
+
+    Returns None when anything could parse differently under CommonMark (code, HTML,
+    escapes, entities, emphasis, titles, parentheses or spaces in a destination, a
+    bracket that might be a reference): markdown-it's inline parser handles those.
+    """
+    out: list[_Tok] = []
+    last = 0
+    for m in _SIMPLE_LINK.finditer(content):
+        s, e = m.span()
+        if s > last:
+            out.append(_Tok("text", content[last:s], {}))
+        meta = {"span": (s, e), "dest": m.span(3)}
+        if m.group(1):
+            meta["lw"] = "image"
+            out.append(_Tok("image", m.group(2), meta))
+        else:
+            meta["lw"] = "inline"
+            out.append(_Tok("link_open", "", meta))
+            out.append(_Tok("text", m.group(2), {}))
+            out.append(_Tok("link_close", "", {}))
+        last = e
+    out.append(_Tok("text", content[last:], {}))
+    rest = "".join(t.content for t in out if t.type == "text")
+    if _NOT_SIMPLE.search(rest) or (refs and "[" in rest):
+        return None
+    return out
+
+
+def _inline_rule(state: StateCore) -> None:
+    """Core rule: fast path for simple inline text, markdown-it's inline parser otherwise."""
+    md, env = state.md, state.env
+    refs = bool(env.get("references"))
+    for token in state.tokens:
+        if token.type == "inline":
+            fast = _fast_children(token.content, refs)
+            if fast is None:
+                token.children = []
+                md.inline.parse(token.content, md, env, token.children)
+            else:
+                token.children = fast  # type: ignore[assignment]
+
+
 def _build_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"linkify": False}).enable(["table", "strikethrough"])
     # We never render: keep every destination (javascript:, data:…) so it can be
@@ -164,6 +222,8 @@ def _build_parser() -> MarkdownIt:
     md.inline.ruler.at("autolink", _record_span(rules["autolink"], "link_open"))
     md.inline.ruler.at("html_inline", _record_span(rules["html_inline"], "html_inline"))
     md.inline.ruler.at("backticks", _record_span(rules["backticks"], "code_inline"))
+    md.core.ruler.at("inline", _inline_rule)
+    md.core.ruler.disable("text_join")  # the walker joins text itself
     block = {r.name: r for r in md.block.ruler.__rules__}
     md.block.ruler.at(
         "reference", _record_definition(block["reference"].fn), {"alt": block["reference"].alt}
@@ -184,6 +244,10 @@ _ATTR = re.compile(r"""([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _TRAILING = "?!.,:;*_~'\""
+_SPACED_TARGET = re.compile(
+    r"\[([^\[\]\n]*)\]\([ \t]*((?:https?|ftp)://[^()<>\s]*(?:[ \t]+[^()<>\s\"']+)+)[ \t]*\)"
+)
+_TITLE_END = re.compile(r"\[[^\[\]]*\]\(\s*(?:https?|ftp)://|(?:https?|ftp)://|mailto:")
 
 
 # ---------------------------------------------------------------- link kind and target
@@ -607,7 +671,7 @@ class _Walker:
         if not ctx.drafts:
             return
         title = _clean("".join(ctx.title_parts))
-        title = re.split(r"(?:https?|ftp)://|mailto:", title, maxsplit=1)[0]
+        title = _TITLE_END.split(title, maxsplit=1)[0]
         title = title.rstrip(" [(（【:：-–—|").strip()
         if not title:
             title = ctx.drafts[0].label
@@ -637,6 +701,8 @@ class _Walker:
         mapper = _Mapper(self.src, content, first_line, cursor)
         if ctx is not None and ctx.row:
             ctx.cursor = mapper.end
+            if "".join(ctx.title_parts).strip():  # a row's title is its first non-empty cell
+                ctx.title_done = True
         plain: list[str] = []
         spans: list[tuple[int, int]] = []
         labels: list[tuple[_Draft | None, list[str]]] = []
@@ -688,6 +754,13 @@ class _Walker:
                     if is_a:
                         html_a = (d, [])
                     self._add(d)
+        # ``[x](https://a.org/my file.pdf)`` is not a link to CommonMark, but it is
+        # what the author meant: report the whole target rather than its first word
+        blanked = _blank(content, spans)
+        for m in _SPACED_TARGET.finditer(blanked):
+            d = self._at(mapper, m.start(2), m.group(2), _clean(m.group(1)), "inline")
+            self._add(d)
+            spans.append(m.span())
         # bare URLs in what is left once links, code and tags are blanked out
         blanked = _blank(content, spans)
         for s, e in _bare_urls(blanked):
