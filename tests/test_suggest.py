@@ -263,6 +263,31 @@ def test_redirect_of_a_site_root_to_its_new_home_is_proposed():
     assert [s.new for s in found] == ["https://www.old-lab.example.org/"]
 
 
+@pytest.mark.parametrize(
+    ("final", "written"),
+    [
+        ("https://en.example.org/wiki/Attention_(machine_learning)", None),
+        ("https://example.org/a b/c)d", "https://example.org/a%20b/c%29d"),
+        ("https://example.org/x<y>", "https://example.org/x%3Cy%3E"),
+    ],
+)
+def test_outside_urls_cannot_break_the_markdown(final: str, written: str | None):
+    url = "https://example.org/old"
+    data = f"- Paper [[paper]({url})]\n".encode()
+    doc = extract_text(data, "x.md")
+    result = LinkResult(
+        url=normalize(url),
+        verdict=Verdict.REDIRECT,
+        status=200,
+        final_url=final,
+        redirect_kind=RedirectKind.PERMANENT,
+    )
+    found = candidates([doc], {result.url: result}, {}, {}, {}, {}, Settings(), {"x.md": data})
+    assert [s.new for s in found] == [written or final]
+    after = extract_text(apply_to_bytes(data, found), "x.md")
+    assert [link.url for link in after.links] == [written or final]
+
+
 # ---------------------------------------------------------------- idempotence
 
 

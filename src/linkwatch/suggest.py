@@ -350,11 +350,25 @@ def _redirect_target(url: str, result: LinkResult) -> str | None:
         return None
     if _looks_like_landing(url, result.final_url):
         return None
-    target = strip_tracking(result.final_url)
+    target = _markdown_safe(strip_tracking(result.final_url))
     fragment = urlsplit(url).fragment
     if fragment and not urlsplit(target).fragment:
         target = f"{target}#{fragment}"  # browsers carry the fragment across redirects
     return target
+
+
+def _markdown_safe(url: str) -> str:
+    """A URL from outside the list, made safe inside ``(…)``/``<…>``: spaces and angle
+    brackets always escaped, parentheses only when unbalanced (``/wiki/A_(b)`` stays)."""
+    url = url.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
+    depth = 0
+    for char in url:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            break
+    if depth != 0:
+        url = url.replace("(", "%28").replace(")", "%29")
+    return url
 
 
 def _looks_like_landing(old: str, new: str) -> bool:
@@ -406,6 +420,7 @@ def _archive(
     snapshot = snapshots.get(key)
     if snapshot is None or result.consecutive_failures < settings.fail_after:
         return []
+    snapshot = _markdown_safe(snapshot)
     if (urlsplit(link.url).hostname or "").lower() in _WAYBACK_HOSTS:
         return []
     fragment = urlsplit(link.url).fragment
