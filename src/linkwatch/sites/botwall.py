@@ -70,15 +70,15 @@ def is_blocking_host(host: str) -> bool:
 
 
 def challenge_marker(page: Page) -> str | None:
-    """What gives a challenge page away (header or body phrase), or None."""
+    """What gives a challenge page away (its title, a body phrase or the header), or None."""
+    if page.body:
+        text = page_text(page)
+        m = _CHALLENGE.search(text)
+        if m is not None:
+            return title_of(text) or m.group(0).strip()
     if page.headers.get("cf-mitigated", "").lower() == "challenge":
         return "Cloudflare challenge"
-    if not page.body:
-        return None
-    m = _CHALLENGE.search(page_text(page))
-    if m is None:
-        return None
-    return title_of(page_text(page)) or m.group(0).strip()
+    return None
 
 
 def is_wall(info: UrlInfo, page: Page) -> bool:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from yarl import URL
 
 from ..models import ErrorCode, LinkResult, RedirectKind, UrlInfo, Verdict
+from . import soft404
+from .botwall import blocked_result, check_wall
 
 if TYPE_CHECKING:
     from ..checker import Engine, Page
@@ -106,10 +108,16 @@ class GenericRule:
     name = "generic"
 
     async def check(self, info: UrlInfo, engine: Engine) -> LinkResult:
+        """HEAD; GET when HEAD is unreliable or the host may hide a soft 404 behind a 200
+        (``soft404.body_needed``); then bot walls and soft 404s get their say."""
         page = await engine.fetch(info.normalized, method="HEAD", read_body=False)
-        if head_unreliable(page):
+        if head_unreliable(page) or await soft404.body_needed(info, page, engine):
             page = await engine.fetch(info.normalized, method="GET")
-        return result_from_page(info.normalized, page)
+        page, walled = await check_wall(info, page, engine, retried=page.method == "GET")
+        result = result_from_page(info.normalized, page)
+        if walled:
+            return blocked_result(result, info, page)
+        return await soft404.detect(info, page, result, engine)
 
 
 GENERIC = GenericRule()

@@ -1,13 +1,18 @@
 """Soft-404s: pages that answer 200 but say the thing is gone.
 
-Two signals. A page whose ``<title>`` or first ``<h1>`` says "not found" (in the
-languages awesome lists link to) is dead outright. A page that only hints at it
-(the words appear in its text, or it was redirected elsewhere) is compared with a
-probe of a random path on the same host, fetched once per host per run: a host
-that answers every path with the same page gives itself away, while its real
-pages, which differ from the probe, stay alive. A host that serves one identical
-shell for every path without any hint (single-page apps) cannot be judged from
-the outside and stays alive: a false "dead" costs maintainers more than a miss.
+Reading every page's body would double the requests of a polite checker, so the
+generic rule first asks each host once per run for a random path that cannot
+exist. A host that answers it 404 is honest and its HEAD 200s are trusted; a
+host that answers 200 there (or a link whose HEAD was redirected elsewhere, often
+to the home page) gets its pages read with GET.
+
+Then two signals. A page whose ``<title>`` or first ``<h1>`` says "not found" (in
+the languages awesome lists link to) is dead outright. A page that only hints at
+it (the words appear in its text, or it was redirected elsewhere) is dead when
+it is near-identical to the probe's page, while the host's real pages, which
+differ from it, stay alive. A host that serves one identical shell for every path
+without any hint (single-page apps) cannot be judged from the outside and stays
+alive: a false "dead" costs maintainers more than a miss.
 """
 
 from __future__ import annotations
@@ -28,11 +33,12 @@ if TYPE_CHECKING:
 
 # Phrases sites put in the title or headline of their "not found" page.
 NOT_FOUND = re.compile(
-    r"\b404\b|not\s+found|page\s+(?:does\s+not|doesn['’]t)\s+exist|no\s+longer\s+(?:exists|available)"
-    r"|can['’]?not\s+be\s+found|could\s+not\s+be\s+found|couldn['’]t\s+find"
+    r"^\W*(?:error\s*)?404\b|\b404\s*(?:error|page|not)|(?:error|http)\s+404\b"
+    r"|not\s+found|page\s+(?:does\s+not|doesn['’]t)\s+exist|no\s+longer\s+(?:exists|available)"
+    r"|can(?:['’]?t|not)\s+be\s+found|could\s+not\s+be\s+found|couldn['’]t\s+find"
     r"|nicht\s+gefunden|introuvable|no\s+encontrada|non\s+trovata|não\s+encontrada"
     r"|не\s+найдена|見つかりません"
-    r"|页面不存在|找不到页面|页面未找到|页面找不到|网页不存在|您访问的页面不存在|文章不存在|内容不存在"
+    r"|页面不存在|找不到页面|页面未找到|页面找不到|网页不存在|文章不存在|内容不存在"
     r"|頁面不存在|找不到網頁|페이지를\s*찾을\s*수\s*없",
     re.IGNORECASE,
 )
@@ -67,6 +73,17 @@ def is_html(page: Page) -> bool:
     if ctype:
         return "html" in ctype
     return page.body[:512].lstrip().lower().startswith((b"<!doctype html", b"<html"))
+
+
+def _html_head(page: Page) -> bool:
+    """A 2xx HTML answer to a HEAD, whose body has not been seen."""
+    return (
+        page.failure is None
+        and page.status is not None
+        and 200 <= page.status < 300
+        and page.method == "HEAD"
+        and "html" in page.headers.get("Content-Type", "html").lower()
+    )
 
 
 def _clean(fragment: str) -> str:
@@ -146,6 +163,16 @@ def probe_cache(engine: Engine) -> ProbeCache:
     if cache is None:
         cache = _CACHES[engine] = ProbeCache()
     return cache
+
+
+async def body_needed(info: UrlInfo, page: Page, engine: Engine) -> bool:
+    """Whether a HEAD 200 HTML answer must be confirmed by reading the page (see above)."""
+    if not _html_head(page):
+        return False
+    if redirected_elsewhere(info.normalized, page):
+        return True
+    probe = await probe_cache(engine).probe(engine, page.url)
+    return probe.failure is None and probe.status is not None and 200 <= probe.status < 300
 
 
 def soft404_result(result: LinkResult, reason: str) -> LinkResult:
