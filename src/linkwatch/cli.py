@@ -588,6 +588,113 @@ def fix(
         err_console.print(f"{len(chosen)} edit(s) written", highlight=False)
 
 
+# ---------------------------------------------------------------- links / entries
+
+LINK_KEYS = (
+    "url", "normalized", "file", "line", "column", "start", "end",
+    "label", "kind", "target", "section", "entry", "syntax",
+)  # fmt: skip
+ENTRY_KEYS = ("file", "line", "section", "title", "venue", "venue_raw", "year", "links")
+
+
+def _documents(files: tuple[Path, ...]) -> list[Any]:
+    """Extract FILES, or one clear line and exit 2; warnings go to stderr."""
+    from .extract import InputError, extract_file
+
+    try:
+        docs = [extract_file(path) for path in files]
+    except InputError as exc:
+        fail(str(exc))
+        raise AssertionError("unreachable") from None
+    for doc in docs:
+        for warning in doc.warnings:
+            err_console.print(f"warning: {warning}", highlight=False, markup=False)
+    return docs
+
+
+def _emit(
+    rows: list[dict[str, Any]], keys: tuple[str, ...], fmt: str, title: str, shown: tuple[str, ...]
+) -> None:
+    """json/csv carry every key; the terminal table shows ``shown`` with file:line:column."""
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=keys, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        from rich.table import Table
+
+        table = Table(title=title, show_lines=False)
+        table.add_column("where", no_wrap=True)
+        for key in shown:
+            table.add_column(key, overflow="fold")
+        for row in rows:
+            column = f":{row['column']}" if "column" in row else ""
+            where = f"{row['file']}:{row['line']}{column}"
+            table.add_row(where, *("" if row[k] is None else str(row[k]) for k in shown))
+        console.print(table)
+
+
+_FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+    show_default=True, help="Output format.",
+)  # fmt: skip
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_FORMAT
+def links(files: tuple[Path, ...], fmt: str) -> None:
+    """Every link in FILES with file:line:column, section, entry and kind. No network."""
+    from .urls import normalize
+
+    rows = [
+        {
+            "url": link.url,
+            "normalized": normalize(link.url),
+            "file": link.file,
+            "line": link.line,
+            "column": link.column,
+            "start": link.start,
+            "end": link.end,
+            "label": link.label,
+            "kind": link.kind.value,
+            "target": link.target.value,
+            "section": link.section,
+            "entry": link.entry,
+            "syntax": link.syntax,
+        }
+        for doc in _documents(files)
+        for link in doc.links
+    ]
+    _emit(rows, LINK_KEYS, fmt, f"{len(rows)} links", ("kind", "target", "section", "entry", "url"))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_FORMAT
+def entries(files: tuple[Path, ...], fmt: str) -> None:
+    """The entries (list items and table rows with links) of FILES: title, venue, section."""
+    rows = [
+        {
+            "file": e.file,
+            "line": e.line,
+            "section": e.section,
+            "title": e.title,
+            "venue": e.venue.name if e.venue else None,
+            "venue_raw": e.venue.raw if e.venue else None,
+            "year": e.venue.year if e.venue else None,
+            "links": [link.url for link in e.links] if fmt == "json" else len(e.links),
+        }
+        for doc in _documents(files)
+        for e in doc.entries
+    ]
+    _emit(rows, ENTRY_KEYS, fmt, f"{len(rows)} entries", ("section", "title", "venue_raw", "links"))
+
+
 def main() -> None:
     try:
         cli(obj={})
