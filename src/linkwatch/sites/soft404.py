@@ -138,20 +138,20 @@ def near_identical(page: Page, probe: Page) -> bool:
 
 
 class ProbeCache:
-    """One probe per scheme and host per run; concurrent checks share the pending one."""
+    """One probe per scheme and host per run; concurrent checks wait for the same one."""
 
     def __init__(self) -> None:
-        self._probes: dict[str, asyncio.Future[Page]] = {}
+        self._pages: dict[str, Page] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def probe(self, engine: Engine, url: str) -> Page:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        future = self._probes.get(origin)
-        if future is None:
-            path = f"/linkwatch-probe-{secrets.token_hex(8)}"
-            future = asyncio.ensure_future(engine.fetch(origin + path))
-            self._probes[origin] = future
-        return await asyncio.shield(future)
+        async with self._locks.setdefault(origin, asyncio.Lock()):
+            if origin not in self._pages:
+                path = f"/linkwatch-probe-{secrets.token_hex(8)}"
+                self._pages[origin] = await engine.fetch(origin + path)
+        return self._pages[origin]
 
 
 # Per-run state hangs off the engine: one Engine is one run.
