@@ -75,6 +75,15 @@ async def test_a_wall_that_only_refuses_head_lets_the_get_decide(simweb) -> None
     assert result.verdict is Verdict.ALIVE
 
 
+async def test_a_long_page_with_a_captcha_form_is_content_not_a_wall(simweb) -> None:
+    url = "https://lab.example.edu/contact"
+    form = '<form><div class="g-recaptcha" data-sitekey="x"></div></form>'
+    page = b.Ok("Contact the lab", "<p>Vision and attention research.</p>" * 2000 + form)
+    web = await simweb(Scenario().host("lab.example.edu", page))  # 200 everywhere: GET
+    [result] = await check_urls([url], SETTINGS, web.network())
+    assert result.verdict is Verdict.ALIVE
+
+
 def test_blocking_hosts_match_by_domain_suffix() -> None:
     assert is_blocking_host("www.researchgate.net")
     assert is_blocking_host("zhuanlan.zhihu.com")

@@ -50,6 +50,8 @@ BLOCKING_HOSTS = frozenset(
 # Statuses a known wall answers with.
 WALL_STATUSES = frozenset({401, 403, 429})
 
+# Challenge pages are small; a 200 page larger than this is content, whatever it embeds.
+SHORT_PAGE = 64 * 1024
 # Interstitials of the usual CDNs and captcha services, and the Chinese equivalents.
 _CHALLENGE = re.compile(
     r"just a moment\.\.\.|attention required! \| cloudflare|cf-browser-verification|cf_chl_opt"
@@ -92,6 +94,8 @@ def is_wall(info: UrlInfo, page: Page) -> bool:
         return False
     if page.status in WALL_STATUSES and is_blocking_host(info.host):
         return True
+    if page.status == 200 and len(page.body) > SHORT_PAGE:
+        return False  # a real page that merely embeds a captcha widget (comment forms)
     return page.status in (200, 429, 503) and challenge_marker(page) is not None
 
 
@@ -110,9 +114,9 @@ async def check_wall(
     """The page to judge, and whether it is a wall after the one allowed second try.
 
     ``retried`` says ``page`` already came from a GET (the engine always sends a
-    browser-like ``Accept``), so that is not repeated. When the second try gets through, its page is
-    returned for the caller to map as usual; when it fails on the network, the
-    first answer (the wall) stands.
+    browser-like ``Accept``), so that is not repeated. When the second try gets
+    through, its page is returned for the caller to map as usual; when it fails on
+    the network, the first answer (the wall) stands.
     """
     if not is_wall(info, page):
         return page, False
