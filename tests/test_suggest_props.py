@@ -11,8 +11,16 @@ from hypothesis import strategies as st
 
 from linkwatch.config import Settings
 from linkwatch.extract import extract_text
-from linkwatch.models import LinkResult, PaperMeta, RedirectKind, RepoMeta, Verdict
-from linkwatch.suggest import apply_to_bytes, candidates, select
+from linkwatch.models import (
+    Confidence,
+    LinkResult,
+    PaperMeta,
+    RedirectKind,
+    RepoMeta,
+    Suggestion,
+    Verdict,
+)
+from linkwatch.suggest import PRIORITY, apply_to_bytes, candidates, resolve, select
 from linkwatch.urls import normalize
 
 # kinds that edit in place and neither add nor remove a link
@@ -170,3 +178,35 @@ def test_applying_changes_only_the_suggested_urls(generated: tuple[bytes, World]
     assert propose(patched) == []
     if not chosen:
         assert patched == data
+
+
+def _conflict(a: Suggestion, b: Suggestion) -> bool:
+    """The overlap rule spelled out: insertions at one point coexist, nothing else may
+    touch another edit's interior."""
+    if a.start == a.end and b.start == b.end:
+        return False
+    if a.start == a.end:
+        return b.start < a.start < b.end
+    if b.start == b.end:
+        return a.start < b.start < a.end
+    return max(a.start, b.start) < min(a.end, b.end)
+
+
+edits = st.builds(
+    lambda start, length, kind, new: Suggestion(
+        "f.md", 1, start, start + length, "x" * length, new, "r", Confidence.HIGH, kind
+    ),
+    st.integers(0, 30),
+    st.sampled_from([0, 0, 1, 2, 3, 7]),
+    st.sampled_from(PRIORITY),
+    st.sampled_from(["a", "b"]),
+)
+
+
+@given(st.lists(edits, max_size=15))
+def test_resolve_keeps_the_best_non_conflicting_edits(found: list[Suggestion]):
+    kept = resolve(found)
+    assert not any(_conflict(a, b) for i, a in enumerate(kept) for b in kept[i + 1 :])
+    rank = {kind: i for i, kind in enumerate(PRIORITY)}
+    for s in set(found) - set(kept):  # each dropped edit lost to a better one
+        assert any(_conflict(s, k) and rank[k.kind] <= rank[s.kind] for k in kept)

@@ -18,11 +18,13 @@ proposes nothing new.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -86,6 +88,10 @@ _RAW_PARTS = re.compile(
     re.DOTALL,
 )
 _FOUR_DIGITS = re.compile(r"(?:19|20)\d\d")
+
+
+# classify parses the URL; a list repeats URLs and every stage asks again, so remember it
+_classify = lru_cache(maxsize=16384)(classify)
 
 
 class SuggestionMismatch(ValueError):
@@ -166,21 +172,38 @@ def select(
 
 def resolve(suggestions: Iterable[Suggestion]) -> list[Suggestion]:
     """At most one edit per span; the winner by ``PRIORITY``, then position, then text."""
+    taken: dict[str, _Taken] = {}
     kept: list[Suggestion] = []
     for s in sorted(set(suggestions), key=lambda s: (_prio(s), s.file, s.start, s.end, s.new)):
-        if not any(o.file == s.file and _conflict(o, s) for o in kept):
+        if taken.setdefault(s.file, _Taken()).claim(s.start, s.end):
             kept.append(s)
     return sorted(kept, key=_order)
 
 
-def _conflict(a: Suggestion, b: Suggestion) -> bool:
-    if a.start == a.end and b.start == b.end:
-        return False  # two insertions at one point: both apply, in PRIORITY order
-    if a.start == a.end:
-        return b.start < a.start < b.end
-    if b.start == b.end:
-        return a.start < b.start < a.end
-    return max(a.start, b.start) < min(a.end, b.end)
+class _Taken:
+    """The spans and insertion points already claimed in one file (bisect, not a scan)."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, int]] = []  # non-empty, sorted, never overlapping
+        self.points: list[int] = []  # sorted insertion offsets
+
+    def claim(self, start: int, end: int) -> bool:
+        """Claim [start, end) unless it conflicts. Two insertions at one point do not
+        conflict (both apply, in PRIORITY order); an insertion strictly inside a span does."""
+        if start == end:
+            i = bisect.bisect_left(self.spans, (start, -1))  # spans starting before the point
+            if i and self.spans[i - 1][1] > start:
+                return False
+            bisect.insort(self.points, start)
+            return True
+        i = bisect.bisect_left(self.spans, (end, -1))  # spans starting before our end
+        if i and self.spans[i - 1][1] > start:
+            return False
+        j = bisect.bisect_right(self.points, start)
+        if j < len(self.points) and self.points[j] < end:
+            return False
+        bisect.insort(self.spans, (start, end))
+        return True
 
 
 def _prio(s: Suggestion) -> int:
@@ -218,7 +241,7 @@ def stored_inputs(store: Store, documents: list[Document]) -> StoredInputs:
     """Latest results and enrichment answers for ``documents`` from the store: no network,
     which is why ``linkwatch fix`` is fast and works offline."""
     infos = [
-        classify(link.url) for doc in documents for link in doc.links if link.target is Target.WEB
+        _classify(link.url) for doc in documents for link in doc.links if link.target is Target.WEB
     ]
     keys = sorted({info.normalized for info in infos} | set(https_twins(documents)))
     arxiv_ids = sorted({info.arxiv_id for info in infos if info.arxiv_id})
@@ -270,7 +293,7 @@ def _link_suggestions(
     settings: Settings,
     data: bytes | None,
 ) -> list[Suggestion]:
-    info = classify(link.url)
+    info = _classify(link.url)
     result = results.get(info.normalized)
     if result is None:
         return []  # never checked: nothing is known about it
@@ -481,7 +504,7 @@ def _entry_suggestions(
         found.extend(_duplicates(entry, data))
     arxiv_ids = [
         info.arxiv_id
-        for info in (classify(link.url) for link in entry.links if link.target is Target.WEB)
+        for info in (_classify(link.url) for link in entry.links if link.target is Target.WEB)
         if info.arxiv_id
     ]
     if arxiv_ids:
