@@ -247,7 +247,7 @@ def run_pipeline(
     except NetworkDown as exc:
         fail(str(exc), EXIT_CANNOT_JUDGE)
     except re.error as exc:
-        fail(f"invalid --include/--exclude pattern: {exc}", EXIT_USAGE)
+        fail(f"invalid --include/--exclude pattern {exc.pattern!r}: {exc}", EXIT_USAGE)
     except OSError as exc:
         fail(
             f"cannot write reports: {exc.strerror or exc} ({exc.filename or settings.out})",
@@ -693,6 +693,60 @@ def entries(files: tuple[Path, ...], fmt: str) -> None:
         for e in doc.entries
     ]
     _emit(rows, ENTRY_KEYS, fmt, f"{len(rows)} entries", ("section", "title", "venue_raw", "links"))
+
+
+# ---------------------------------------------------------------- export
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
+@db_option
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path), help="Write here instead of stdout."
+)
+@click.pass_context
+def export(
+    ctx: click.Context, files: tuple[Path, ...], fmt: str, db: Path | None, output: Path | None
+) -> None:
+    """Every entry of FILES with its stored arXiv and GitHub metadata. No network.
+
+    Metadata comes from the store that `linkwatch check` fills; entries it knows
+    nothing about are exported with empty fields.
+    """
+    from .export import has_metadata, render_csv, render_json, stored_rows
+    from .store import Store, StoreError
+
+    settings = settings_from(ctx, db=db)
+    documents = _documents(files)
+    try:
+        if settings.db.exists():
+            with Store.open(settings.db, readonly=True) as store:
+                rows, known = stored_rows(store, documents), has_metadata(store)
+        else:
+            rows, known = stored_rows(None, documents), False
+    except StoreError as exc:
+        fail(str(exc), exc.exit_code)
+    text = render_csv(rows) if fmt == "csv" else render_json(rows)
+    if not known:
+        err_console.print(
+            f"note: no metadata in {settings.db}; run `linkwatch check` first to fill it",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE)
+    err_console.print(
+        f"{len(rows)} entries written to {output}", highlight=False, markup=False, soft_wrap=True
+    )
 
 
 def main() -> None:

@@ -1,0 +1,164 @@
+"""`linkwatch check` as users meet it through click: bad input and a busy store give one
+line and exit 2/3, never a traceback, and write nothing.
+
+No test here reaches any network: the lists hold only mailto: and local links, and the
+CLI's ``Network`` is swapped for one whose resolver and sockets refuse everything (and
+count the attempts, which must stay at zero).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.abc import AbstractResolver, ResolveResult
+from click.testing import CliRunner, Result
+
+import linkwatch.cli
+from linkwatch.cli import cli
+from linkwatch.net import Network
+from linkwatch.store import Store
+
+OFFLINE_LIST = """\
+# Offline list
+
+## Contact
+- Maintainers [[mail](mailto:team@list.example)] [[top](#offline-list)]
+- Local [[notes](notes.md)]
+"""
+
+
+ATTEMPTS: list[str] = []  # every lookup or connection tried; must stay empty
+
+
+class NoNetwork(AbstractResolver):
+    """Refuses every lookup (every request needs one) and remembers it."""
+
+    async def resolve(self, host: str, port: int = 0, family: Any = 0) -> list[ResolveResult]:
+        ATTEMPTS.append(host)
+        raise OSError(f"test is offline: {host}")
+
+    async def close(self) -> None:
+        return None
+
+
+def _refuse_socket(addr_info: tuple[Any, ...]) -> object:
+    ATTEMPTS.append(str(addr_info[4]))
+    raise OSError("test is offline")
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A list directory as cwd, no config or token from the environment, no network."""
+    ATTEMPTS.clear()
+    monkeypatch.chdir(tmp_path)
+    for name in ("GITHUB_TOKEN", "LINKWATCH_GITHUB_TOKEN", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(
+        linkwatch.cli,
+        "Network",
+        lambda: Network(resolver_factory=NoNetwork, socket_factory=_refuse_socket),
+    )
+    (tmp_path / "list.md").write_text(OFFLINE_LIST, encoding="utf-8")
+    (tmp_path / "notes.md").write_text("# Notes\n", encoding="utf-8")
+    yield tmp_path
+    assert ATTEMPTS == []
+
+
+def check(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["check", "--no-progress", "--no-enrich", *args])
+
+
+def assert_one_line_error(result: Result, code: int, *needles: str) -> str:
+    assert result.exit_code == code, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    err = result.stderr.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("error:") and "Traceback" not in result.output
+    for needle in needles:
+        assert needle in err
+    return err
+
+
+def test_offline_list_runs_without_any_request(workdir: Path):
+    result = check("list.md")
+    assert result.exit_code == 0, result.output
+    assert (workdir / "reports" / "report.json").is_file()
+
+
+def test_missing_file(workdir: Path):
+    assert_one_line_error(check("nope.md"), 2, "nope.md", "no such file")
+    assert not (workdir / "cache").exists() and not (workdir / "reports").exists()
+
+
+def test_directory(workdir: Path):
+    (workdir / "docs").mkdir()
+    assert_one_line_error(check("docs"), 2, "docs", "directory")
+
+
+def test_binary_file(workdir: Path):
+    (workdir / "logo.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    assert_one_line_error(check("logo.md"), 2, "logo.md", "binary")
+    assert not (workdir / "cache").exists()
+
+
+def test_db_that_is_not_sqlite_is_refused_untouched(workdir: Path):
+    notes = workdir / "notes.txt"
+    notes.write_bytes(b"my precious notes, not a database\n" * 50)
+    before = notes.read_bytes()
+    assert_one_line_error(check("list.md", "--db", "notes.txt"), 2, "notes.txt")
+    assert notes.read_bytes() == before
+    assert not (workdir / "reports").exists()
+
+
+def _table_rows(db: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(db)
+    try:
+        names = [
+            row[0]
+            for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not row[0].startswith("sqlite_")
+        ]
+        return {name: sorted(map(repr, conn.execute(f"SELECT * FROM [{name}]"))) for name in names}
+    finally:
+        conn.close()
+
+
+def test_second_concurrent_run_exits_3_and_writes_nothing(workdir: Path):
+    db = workdir / "cache" / "linkwatch.db"
+    assert check("list.md", "--db", str(db)).exit_code == 0
+    before = _table_rows(db)
+    report = (workdir / "reports" / "report.json").read_bytes()
+    with Store.open(db) as holder, holder.run_lock():
+        result = check("list.md", "--db", str(db), "--out", "other-reports")
+        assert_one_line_error(result, 3, "another linkwatch run holds", str(db))
+    assert _table_rows(db) == before
+    assert (workdir / "reports" / "report.json").read_bytes() == report
+    assert not (workdir / "other-reports").exists()
+
+
+def test_invalid_exclude_regex(workdir: Path):
+    assert_one_line_error(check("list.md", "--exclude", "([a-z"), 2, "--exclude", "'([a-z'")
+    assert not (workdir / "cache").exists()
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "needle"),
+    [
+        ("--timeout", "nonsense", "'nonsense'"),
+        ("--max-age", "soon", "'soon'"),
+        ("--max-duration", "-5m", "'-5m'"),
+    ],
+)
+def test_bad_option_values(workdir: Path, flag: str, value: str, needle: str):
+    assert_one_line_error(check("list.md", flag, value), 2, needle)
+    assert not (workdir / "cache").exists()
+
+
+def test_usage_errors_from_click(workdir: Path):
+    result = check()
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    result = check("list.md", "--concurrency", "0")
+    assert result.exit_code == 2 and "--concurrency" in result.stderr
