@@ -147,3 +147,15 @@ def test_missing_file_is_one_line(workdir: Path):
     assert done.exit_code == 2
     assert "absent.md" in done.stderr
     assert "Traceback" not in done.output
+
+
+def test_write_keeps_crlf_bom_and_trailing_blanks(workdir: Path):
+    def dress(data: bytes) -> bytes:
+        lines = [line + b" \t" if line.startswith(b"- ") else line for line in data.split(b"\n")]
+        return b"\xef\xbb\xbf" + b"\r\n".join(lines)
+
+    (workdir / "list.md").write_bytes(dress(LIST))
+    done = fix("--write", "--min-confidence", "low")
+    assert done.exit_code == 0, done.output
+    assert (workdir / "list.md").read_bytes() == dress(EXPECTED)
+    assert fix("--min-confidence", "low").stdout_bytes == b""
