@@ -14,6 +14,9 @@ Idempotence: every new URL is already in its final, cleaned form (a redirect's
 target with tracking stripped, the fragment kept), and every insertion checks the
 text it would add is not already there, so suggesting again after applying
 proposes nothing new.
+
+Everything here is pure except ``stored_inputs``, which reads what ``linkwatch fix``
+needs from a ``Store`` it is handed.
 """
 
 from __future__ import annotations
@@ -72,8 +75,8 @@ _RANK = {Confidence.LOW: 0, Confidence.MEDIUM: 1, Confidence.HIGH: 2}
 _USABLE = (Verdict.ALIVE, Verdict.REDIRECT)
 # words of a login page's path or host ("sign-in", "log_in" are joined first)
 _LOGIN_WORDS = frozenset(
-    {"login", "logon", "signin", "signon", "auth", "oauth", "oauth2", "authorize", "sso", "cas"}
-    | {"account", "accounts", "passport", "session", "sessions"}
+    {"login", "logon", "signin", "signon", "auth", "oauth", "oauth2", "authorize", "sso"}
+    | {"account", "accounts", "passport"}
 )
 _JOIN_SIGN_IN = re.compile(r"\b(sign|log)[-_ ]?(in|on)\b")
 _WAYBACK_HOSTS = ("web.archive.org", "archive.org")
