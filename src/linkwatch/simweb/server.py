@@ -1,6 +1,6 @@
 """The simulated web: real aiohttp servers on 127.0.0.1 and a resolver that leads there.
 
-One low-level aiohttp server listens on several loopback sockets: plain HTTP,
+One aiohttp app (a single catch-all route) listens on several loopback sockets: plain HTTP,
 HTTPS with SNI-issued certs from the sim CA, HTTPS listeners with broken certs,
 and per-host "direct" ports for synchronous clients that cannot use our resolver.
 Requests are dispatched on the Host header. ``SimWeb.network()`` gives the
@@ -238,7 +238,10 @@ class SimWeb:
     # -- resolver and safety net ------------------------------------------------------
 
     def resolve(self, host: str, port: int) -> tuple[str, int]:
-        """Where ``host:port`` leads in the sim; raises OSError like a failed lookup."""
+        """Where ``host:port`` leads in the sim; raises OSError like a failed lookup.
+
+        Ports 443 and 8443 lead to the host's HTTPS listener, every other port to HTTP.
+        """
         config = self.scenario.config(host)
         mode = self.scenario.outage_mode or (config.dns if config is not None else "ok")
         if mode == "nxdomain" or (mode == "ok" and not self.scenario.knows(host)):
