@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -165,3 +166,14 @@ def test_closest_capture(timestamp: str | None):
     assert capture is not None
     expected = "20250101000000" if timestamp is None else "20190301120000"
     assert capture.timestamp == expected
+
+
+async def test_a_link_failing_for_the_first_time_is_not_looked_up(tmp_path: Path):
+    scenario = _archive().mount(Scenario())
+    once = replace(_dead(DEAD, "2021-07-01T00:00:00Z"), consecutive_failures=1)
+    async with SimWeb(scenario) as sim:
+        got = await find_snapshots([once], Settings(fail_after=2), sim.network())
+        assert got == {}
+        assert sim.requests(host="archive.org") == []
+        got = await find_snapshots([once], Settings(fail_after=1), sim.network())
+    assert DEAD in got

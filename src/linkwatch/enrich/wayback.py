@@ -94,9 +94,15 @@ async def find_snapshots(
     """Snapshot URL per dead result's URL, asking the archive only for what the store lacks.
 
     Found snapshots are kept for good (the past does not change); "no snapshot" is
-    asked again after a week, as the archive may capture the page meanwhile.
+    asked again after a week, as the archive may capture the page meanwhile. Only links
+    broken for ``fail_after`` runs are looked up: one failure may be gone tomorrow, and
+    no suggestion would use the snapshot yet.
     """
-    first_failed = {r.url: r.first_failed_at or r.checked_at or None for r in dead}
+    first_failed = {
+        r.url: r.first_failed_at or r.checked_at or None
+        for r in dead
+        if r.consecutive_failures >= settings.fail_after
+    }
     known: dict[str, Snapshot | None] = {}
     moment = now or datetime.now(UTC)
     if store is not None and first_failed:
