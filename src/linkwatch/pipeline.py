@@ -167,7 +167,7 @@ class _Recorder:
 
 async def _enrich_arxiv(
     enricher: ArxivEnricher,
-    due: dict[str, Link],
+    due: dict[str, None],
     all_web: dict[str, Link],
     documents: list[Document],
 ) -> tuple[dict[str, PaperMeta], dict[str, PaperMeta], list[LinkResult]]:
@@ -205,7 +205,7 @@ class _Enriched:
 
 async def _enrich_and_check(
     web: dict[str, Link],
-    due: dict[str, Link],
+    due: dict[str, None],
     documents: list[Document],
     settings: Settings,
     network: Network,
@@ -284,7 +284,10 @@ async def run_check(
     now = clock()
     now_iso = iso(now)
     documents = [extract_file(path, display_name=str(path)) for path in files]
+    sources = {doc.file: path.read_bytes() for doc, path in zip(documents, files, strict=True)}
     web, decided = plan_links(documents, settings, now_iso)
+    # the https forms of http links are checked too, so `https` upgrades can be proposed
+    twins = [key for key in suggest_mod.https_twins(documents) if key not in web]
     local_results, findings = check_local(documents, [p.parent for p in files])
     decided.update(local_results)
     notes: list[str] = []
@@ -299,13 +302,13 @@ async def run_check(
     with Store.open(settings.db) as store, store.run_lock():
         recorder = _Recorder(store, [str(p) for p in files], options)
         recorder.kinds = {key: link.kind.value for key, link in web.items()}
-        cached = store.cached_results(list(web), now, settings)
+        cached = store.cached_results([*web, *twins], now, settings)
         for result in cached.values():
             recorder.add(result)
-        due_keys = [k for k in web if k not in cached]
+        due_keys = [k for k in [*web, *twins] if k not in cached]
         if deadline is not None:
             due_keys = store.stalest_first(due_keys)
-        due = {k: web[k] for k in due_keys}
+        due = dict.fromkeys(due_keys)  # an ordered set: the keys to ask the web about
         if progress:
             progress.start(len(due))
 
@@ -359,7 +362,7 @@ async def run_check(
 
         previous = store.previous_run_results(run_id)
         suggestions = suggest_mod.suggest(
-            documents, results, papers, repos, title_hits, snapshots, settings
+            documents, results, papers, repos, title_hits, snapshots, settings, sources
         )
         report = build_report(
             ReportInput(
@@ -379,7 +382,7 @@ async def run_check(
         outcome = "partial" if unchecked else "completed"
         store.finish_run(run_id, outcome, report["summary"])
 
-    paths = write_outputs(report, documents, suggestions, settings)
+    paths = write_outputs(report, sources, suggestions, settings)
     exit_code = 1 if report["summary"]["broken"] else 0
     return RunOutcome(report=report, exit_code=exit_code, paths=paths, run_id=run_id, notes=notes)
 
@@ -408,14 +411,13 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 def write_outputs(
     report: dict[str, Any],
-    documents: list[Document],
+    sources: dict[str, bytes],
     suggestions: list[Suggestion],
     settings: Settings,
 ) -> list[Path]:
     """report.json, report.md and suggestions.patch in ``settings.out`` (atomic replace)."""
     out = settings.out
     out.mkdir(parents=True, exist_ok=True)
-    sources = {doc.file: Path(doc.file).read_bytes() for doc in documents}
     # low-confidence edits (venue changes) are listed in the report, never in the patch
     patch = suggest_mod.render_patch(sources, suggest_mod.select(suggestions))
     files = {
