@@ -32,6 +32,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -330,20 +331,34 @@ _HOST_KINDS: tuple[tuple[LinkKind, tuple[str, ...]], ...] = (
 _HOST = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?([^/:?#]+)(?::\d+)?([^?#]*)")
 
 
+_BY_HOST = {h: kind for kind, hosts in _HOST_KINDS for h in hosts if "/" not in h}
+_BY_PREFIX = tuple((h, kind) for kind, hosts in _HOST_KINDS for h in hosts if "/" in h)
+
+
 def _host_kind(url: str) -> LinkKind | None:
     m = _HOST.match(url.strip())
     if not m:
         return None
     host, path = m.group(1).lower(), m.group(2)
-    for kind, hosts in _HOST_KINDS:
-        for h in hosts:
-            h_host, _, h_path = h.partition("/")
-            if (host == h_host or host.endswith("." + h_host)) and path.startswith(
-                "/" + h_path if h_path else ""
-            ):
-                return kind
+    labels = host.split(".")
+    for i in range(len(labels) - 1):  # the host itself, then each parent domain
+        kind = _BY_HOST.get(".".join(labels[i:]))
+        if kind is not None:
+            return kind
+    for prefix, kind in _BY_PREFIX:
+        h_host, _, h_path = prefix.partition("/")
+        if (host == h_host or host.endswith("." + h_host)) and path.startswith("/" + h_path):
+            return kind
     if path.lower().endswith(".pdf"):
         return LinkKind.PAPER
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _label_kind(label: str) -> LinkKind | None:
+    for kind, pattern in _LABEL_KINDS:
+        if pattern.search(label):
+            return kind
     return None
 
 
@@ -351,9 +366,9 @@ def link_kind(label: str, url: str) -> LinkKind:
     """Kind from the label first (``[code]``), the host second; ``[Link]`` defers to the host."""
     text = label.strip()
     if text and text.lower() != "link":
-        for kind, pattern in _LABEL_KINDS:
-            if pattern.search(text):
-                return kind
+        by_label = _label_kind(text)
+        if by_label is not None:
+            return by_label
     by_host = _host_kind(url)
     if by_host is not None:
         return by_host
@@ -757,12 +772,13 @@ class _Walker:
         # ``[x](https://a.org/my file.pdf)`` is not a link to CommonMark, but it is
         # what the author meant: report the whole target rather than its first word
         blanked = _blank(content, spans)
-        for m in _SPACED_TARGET.finditer(blanked):
-            d = self._at(mapper, m.start(2), m.group(2), _clean(m.group(1)), "inline")
-            self._add(d)
-            spans.append(m.span())
+        if "](" in blanked:
+            spaced = list(_SPACED_TARGET.finditer(blanked))
+            for m in spaced:
+                d = self._at(mapper, m.start(2), m.group(2), _clean(m.group(1)), "inline")
+                self._add(d)
+            blanked = _blank(blanked, [m.span() for m in spaced])
         # bare URLs in what is left once links, code and tags are blanked out
-        blanked = _blank(content, spans)
         for s, e in _bare_urls(blanked):
             self._add(self._at(mapper, s, content[s:e], "", "bare"))
         if ctx is not None and ctx.venue is None:
