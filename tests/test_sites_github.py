@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from linkwatch.checker import check_urls
 from linkwatch.config import Settings
 from linkwatch.models import ErrorCode, Verdict
 from linkwatch.simweb import Scenario
+from linkwatch.simweb import behaviours as b
 from linkwatch.simweb import sites as s
 
 SETTINGS = Settings(allow_private=True, retry_backoff=0.01, host_spacing=0.0, per_host=4)
@@ -45,3 +48,11 @@ async def test_github_pages(simweb) -> None:
             "GitHub: 404 page not found",
         )
     assert gist.verdict is Verdict.ALIVE
+
+
+async def test_github_throttling_is_unverifiable_not_dead(simweb) -> None:
+    url = f"{G}/example/repo/tree/main/docs"
+    web = await simweb(Scenario().route(url, b.Status(429, "Too Many Requests")))
+    settings = dataclasses.replace(SETTINGS, max_retries=0)
+    [result] = await check_urls([url], settings, web.network())
+    assert (result.verdict, result.error) == (Verdict.UNVERIFIABLE, ErrorCode.RATE_LIMITED)

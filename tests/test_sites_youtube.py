@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import parse_qs
 
 from linkwatch.checker import check_urls
 from linkwatch.config import Settings
 from linkwatch.models import ErrorCode, Verdict
 from linkwatch.simweb import Scenario
+from linkwatch.simweb import behaviours as b
 from linkwatch.simweb.sites import YouTubeSite
 
 SETTINGS = Settings(allow_private=True, retry_backoff=0.01, host_spacing=0.0, per_host=4)
@@ -66,3 +68,14 @@ async def test_oembed_status_decides_the_verdict(simweb) -> None:
     first = parse_qs(asked[0].query)
     assert first["format"] == ["json"]
     assert first["url"][0].startswith("https://www.youtube.com/watch?v=")
+
+
+async def test_throttled_oembed_is_unverifiable_not_dead(simweb) -> None:
+    scenario = Scenario().route(
+        "https://www.youtube.com/oembed", b.Status(429, "Too Many Requests")
+    )
+    web = await simweb(scenario)
+    settings = dataclasses.replace(SETTINGS, max_retries=0)
+    [result] = await check_urls(["https://youtu.be/iDulhoQ2pro"], settings, web.network())
+    assert (result.verdict, result.error) == (Verdict.UNVERIFIABLE, ErrorCode.RATE_LIMITED)
+    assert result.url == "https://youtu.be/iDulhoQ2pro"
