@@ -40,7 +40,6 @@ from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import normalizeReference
 from markdown_it.rules_block import StateBlock
-from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
@@ -197,18 +196,14 @@ def _fast_children(content: str, refs: bool) -> list[_Tok] | None:
     return out
 
 
-def _inline_rule(state: StateCore) -> None:
-    """Core rule: fast path for simple inline text, markdown-it's inline parser otherwise."""
-    md, env = state.md, state.env
-    refs = bool(env.get("references"))
-    for token in state.tokens:
-        if token.type == "inline":
-            fast = _fast_children(token.content, refs)
-            if fast is None:
-                token.children = []
-                md.inline.parse(token.content, md, env, token.children)
-            else:
-                token.children = fast  # type: ignore[assignment]
+def _children(md: MarkdownIt, content: str, env: dict[str, Any]) -> list[Any]:
+    """Inline tokens of one block: the fast path, or markdown-it's inline parser."""
+    fast = _fast_children(content, bool(env.get("references")))
+    if fast is not None:
+        return fast
+    tokens: list[Token] = []
+    md.inline.parse(content, md, env, tokens)
+    return tokens
 
 
 def _build_parser() -> MarkdownIt:
@@ -223,8 +218,9 @@ def _build_parser() -> MarkdownIt:
     md.inline.ruler.at("autolink", _record_span(rules["autolink"], "link_open"))
     md.inline.ruler.at("html_inline", _record_span(rules["html_inline"], "html_inline"))
     md.inline.ruler.at("backticks", _record_span(rules["backticks"], "code_inline"))
-    md.core.ruler.at("inline", _inline_rule)
-    md.core.ruler.disable("text_join")  # the walker joins text itself
+    # Inline parsing happens in the walker, one block at a time, so the children of
+    # only one block are alive at once (5 MB lists stay well under 200 MB).
+    md.core.ruler.disable(["inline", "text_join"])
     block = {r.name: r for r in md.block.ruler.__rules__}
     md.block.ruler.at(
         "reference", _record_definition(block["reference"].fn), {"alt": block["reference"].alt}
@@ -550,10 +546,11 @@ def _bare_urls(text: str) -> list[tuple[int, int]]:
 
 
 class _Walker:
-    def __init__(self, src: _Source, file: str, defs: dict[str, tuple[int, int, str]]) -> None:
+    def __init__(self, src: _Source, file: str, env: dict[str, Any]) -> None:
         self.src = src
         self.file = file
-        self.defs = defs
+        self.env = env
+        self.defs: dict[str, tuple[int, int, str]] = env.get("lw_defs", {})
         self.used_defs: set[str] = set()
         self.headings: list[tuple[int, str]] = []
         self.skip_h1 = False
@@ -732,7 +729,7 @@ class _Walker:
             if ctx is not None and not ctx.title_done:
                 ctx.title_parts.append(s)
 
-        for ch in tok.children or ():
+        for ch in _children(_MD, content, self.env):
             t, meta = ch.type, ch.meta
             if t in ("text", "text_special", "code_inline"):
                 text(ch.content)
@@ -886,7 +883,7 @@ def extract_text(data: bytes, file: str) -> Document:
     src = _Source(data)
     env: dict[str, Any] = {}
     tokens = _MD.parse(src.text, env)
-    walker = _Walker(src, file, env.get("lw_defs", {}))
+    walker = _Walker(src, file, env)
     if src.bad_utf8:
         walker.warnings.append(f"{file}: invalid UTF-8, decoded with replacement characters")
     walker.run(tokens)
