@@ -102,3 +102,28 @@ async def test_risk_control_for_everything_is_unverifiable_not_dead(simweb) -> N
     web = await simweb(Scenario().mount("api.bilibili.com", BilibiliApi(refuse_all=-412)))
     results = await check_urls([c[0] for c in CASES[:4]], SETTINGS, web.network())
     assert {r.verdict for r in results} == {Verdict.UNVERIFIABLE}
+
+
+async def test_short_share_links_resolve_to_the_api(simweb) -> None:
+    scenario = (
+        Scenario()
+        .mount("api.bilibili.com", api())
+        .route("https://b23.tv/aB3xYz9", b.Redirect(302, f"{V}/BV1WJ41197dh?share_source=copy"))
+        .route("https://b23.tv/qQ7hidden", b.Redirect(302, f"{V}/BV1cc411c7m2"))
+        .route("https://b23.tv/liveRoom", b.Redirect(302, "https://live.bilibili.com/21452505"))
+        .route("https://live.bilibili.com/21452505", b.Ok("直播间"))
+        .host("b23.tv", b.not_found())
+    )
+    web = await simweb(scenario)
+    urls = [
+        "https://b23.tv/aB3xYz9",
+        "https://b23.tv/qQ7hidden",
+        "https://b23.tv/liveRoom",
+        "https://b23.tv/nope404",
+    ]
+    alive, hidden, live, missing = await check_urls(urls, SETTINGS, web.network())
+    assert alive.verdict is Verdict.ALIVE and alive.url == urls[0]
+    assert hidden.reason == "Bilibili: video visible only to its uploader (62012 仅UP主自己可见)"
+    assert live.verdict is Verdict.ALIVE
+    assert (missing.verdict, missing.status) == (Verdict.DEAD, 404)
+    assert web.requests("www.bilibili.com") == []

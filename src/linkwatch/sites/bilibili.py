@@ -4,7 +4,8 @@ The video page answers 200 for removed videos and is heavy and script-rendered;
 ``x/web-interface/view`` answers a small JSON with a code: 0 the video exists,
 -404 it does not, 62002/62004/62012 it exists but nobody else may see it (dead
 for readers of the list), -352/-412 the API refused the checker (unverifiable).
-Links without a video id (spaces, short b23.tv links) go the generic way.
+Short b23.tv share links are resolved with one HEAD (not followed) to their video
+id; links without a video id (spaces, columns) go the generic way.
 """
 
 from __future__ import annotations
@@ -12,16 +13,19 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin
 
 from ..models import ErrorCode, LinkResult, UrlInfo, Verdict
+from ..urls import classify
 from . import register
 from .generic import GENERIC, result_from_page
 
 if TYPE_CHECKING:
     from ..checker import Engine
 
-HOSTS = ["bilibili.com"]
+HOSTS = ["bilibili.com", "b23.tv"]
+# Share links: b23.tv/<code> redirects to the video page, whose id then goes to the API.
+SHORT_HOST = "b23.tv"
 # code → (verdict, error, meaning); the API's own message is appended to the reason.
 CODES: dict[int, tuple[Verdict, ErrorCode | None, str]] = {
     0: (Verdict.ALIVE, None, "video available"),
@@ -63,15 +67,25 @@ def judge(answer: dict[str, Any]) -> tuple[Verdict, ErrorCode | None, str]:
     return verdict, error, f"Bilibili: {meaning} ({detail})"
 
 
+async def short_link_target(url: str, engine: Engine) -> str | None:
+    """The video id a b23.tv link redirects to, or None (broken or not a video)."""
+    hop = await engine.fetch(url, method="HEAD", read_body=False, follow_redirects=False)
+    location = hop.headers.get("Location") if hop.failure is None else None
+    return classify(urljoin(url, location)).video_id if location else None
+
+
 class BilibiliRule:
     """Video links through the view API; every other Bilibili link as a plain page."""
 
     name = "bilibili"
 
     async def check(self, info: UrlInfo, engine: Engine) -> LinkResult:
-        if not info.video_id:
+        video_id = info.video_id
+        if video_id is None and info.host == SHORT_HOST:
+            video_id = await short_link_target(info.normalized, engine)
+        if video_id is None:
             return await GENERIC.check(info, engine)
-        api = f"{engine.settings.bilibili_api_url}?{api_query(info.video_id)}"
+        api = f"{engine.settings.bilibili_api_url}?{api_query(video_id)}"
         page = await engine.fetch(api, headers={"Accept": "application/json"})
         result = replace(result_from_page(info.normalized, page), final_url=None, chain=[])
         answer = parse_answer(page.body) if page.failure is None else None
