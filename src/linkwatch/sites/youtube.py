@@ -21,7 +21,7 @@ from .generic import GENERIC, result_from_page
 if TYPE_CHECKING:
     from ..checker import Engine
 
-HOSTS = ["youtube.com", "youtu.be"]
+HOSTS = ["youtube.com", "youtu.be", "youtube-nocookie.com"]
 
 
 def oembed_url(base: str, video_id: str) -> str:
