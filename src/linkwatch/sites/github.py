@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from ..models import LinkResult, UrlInfo, Verdict
 from . import register
 from .generic import result_from_page
-from .soft404 import page_text
 
 if TYPE_CHECKING:
     from ..checker import Engine
@@ -34,10 +33,11 @@ class GitHubRule:
         if page.failure is None and page.status == 404:
             return replace(result, reason="GitHub: 404 page not found")
         alive = result.verdict in (Verdict.ALIVE, Verdict.REDIRECT)
-        if alive and ARCHIVED_MARKER in page_text(page):
+        if alive and ARCHIVED_MARKER in page.text:  # the whole page: the banner sits deep
+            archived = "archived by the owner (read-only)"
             return replace(
                 result,
-                reason=f"{result.reason}; archived by the owner (read-only)".lstrip("; "),
+                reason=f"{result.reason}; {archived}" if result.reason else archived,
                 notes=[*result.notes, "archived"],
             )
         return result
