@@ -181,7 +181,7 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     )
 
 
-def _print_outcome(outcome: RunOutcome, fmt: str, quiet: bool) -> None:
+def _print_outcome(outcome: RunOutcome, fmt: str, quiet: bool, fail_after: int) -> None:
     from .report import render_github, render_markdown
 
     report = outcome.report
@@ -193,7 +193,7 @@ def _print_outcome(outcome: RunOutcome, fmt: str, quiet: bool) -> None:
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:
             with open(summary_file, "a", encoding="utf-8") as fh:
-                fh.write(render_markdown(report) + "\n")
+                fh.write(render_markdown(report, fail_after=fail_after) + "\n")
     if quiet:
         return
     s = report["summary"]
@@ -253,7 +253,7 @@ def run_pipeline(
             f"cannot write reports: {exc.strerror or exc} ({exc.filename or settings.out})",
             EXIT_CANNOT_JUDGE,
         )
-    _print_outcome(outcome, opts["fmt"], opts["quiet"])
+    _print_outcome(outcome, opts["fmt"], opts["quiet"], settings.fail_after)
     return outcome.exit_code
 
 

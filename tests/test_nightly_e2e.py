@@ -1,0 +1,389 @@
+"""Issue 9 acceptance at the level the nightly job meets it: `linkwatch check` as the CLI
+runs it (``cli.run_pipeline``, settings from the list's linkwatch.toml) and the real
+`linkwatch publish` command, night after night against simweb and a real SQLite store.
+
+``run_pipeline`` owns an event loop and PyGithub blocks, while simweb serves from this
+test's loop: both run in worker threads. Nothing leaves 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from linkwatch.cli import cli, run_pipeline
+from linkwatch.config import load_settings
+from linkwatch.net import Network
+from linkwatch.nightly import render_workflow
+from linkwatch.publish import BRANCH, MARKER
+from linkwatch.simweb import Scenario, SimWeb
+from linkwatch.simweb import behaviours as b
+from linkwatch.simweb.github_api import SimGitHub
+from linkwatch.simweb.github_write import RepoWrites
+from linkwatch.simweb.wayback import SimWayback
+
+TOKEN = "ghs_nightlye2etesttoken0123456789"
+REPO = "owner/list"
+FRAGILE = "https://papers.example/fragile"
+SNAPSHOT = f"https://web.archive.org/web/20200612000000/{FRAGILE}"
+LIST = f"""\
+# Awesome Nightly
+
+## Papers
+- Stable Paper [[paper](https://papers.example/stable)]
+- Fragile Paper [[paper]({FRAGILE})]
+"""
+# what a list's repository would commit next to it, pointed at the simulated web
+CONFIG = """\
+allow_private = true
+enrich = false
+host_spacing = 0
+retry_backoff = 0.01
+max_retries = 1
+timeout = 5
+reference_hosts = ["https://reference.example/"]
+github_write_interval = 0
+"""
+QUIET = {"no_progress": True, "quiet": True, "fmt": "text"}
+WRITES = {"POST", "PATCH", "PUT", "DELETE"}
+
+
+@pytest.fixture
+def repo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The list's checkout as the working directory, as in the workflow."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("GITHUB_TOKEN", "LINKWATCH_GITHUB_TOKEN", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "linkwatch.toml").write_text(CONFIG, encoding="utf-8")
+    yield tmp_path
+
+
+def check_cli(files: list[str], network: Network, fmt: str = "text", **flags: Any) -> int:
+    """`linkwatch check FILES [flags]` with the network swapped: settings from the
+    working directory's linkwatch.toml plus flags, failures as exit codes."""
+    settings = load_settings(overrides=flags)
+    try:
+        return run_pipeline([Path(f) for f in files], settings, network, {**QUIET, "fmt": fmt})
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
+async def night(web: SimWeb, fmt: str = "text", **flags: Any) -> int:
+    return await asyncio.to_thread(check_cli, ["README.md"], web.network(), fmt, **flags)
+
+
+async def publish(web: SimWeb) -> Result:
+    """`linkwatch publish --repo owner/list --pr` with the workflow's token."""
+    args = [
+        "publish",
+        "--repo",
+        REPO,
+        "--pr",
+        "--github-api-url",
+        web.direct_base("api.github.com"),
+    ]
+    return await asyncio.to_thread(
+        CliRunner().invoke, cli, args, env={"GITHUB_TOKEN": TOKEN}, catch_exceptions=False
+    )
+
+
+def api_writes(web: SimWeb) -> list[tuple[str, str]]:
+    return [(r.method, r.path) for r in web.requests("api.github.com") if r.method in WRITES]
+
+
+def db_snapshot(db: Path) -> dict[str, list[str]]:
+    """Every row of every table (so row counts and the urls counters), read with sqlite3."""
+    conn = sqlite3.connect(db)
+    try:
+        tables = [
+            name
+            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not name.startswith("sqlite_")
+        ]
+        return {t: sorted(map(repr, conn.execute(f"SELECT * FROM [{t}]"))) for t in tables}
+    finally:
+        conn.close()
+
+
+def workflow_publishes_on() -> set[str]:
+    """The check exit codes on which the generated workflow runs `linkwatch publish`."""
+    steps = yaml.safe_load(render_workflow(["README.md"]))["jobs"]["check"]["steps"]
+    step = next(s for s in steps if "linkwatch publish" in s.get("run", ""))
+    return set(re.findall(r"steps\.check\.outputs\.exit == '(\d+)'", step["if"]))
+
+
+# ---------------------------------------------------------------- three nights
+
+
+@dataclass
+class Nights:
+    web: SimWeb
+    scenario: Scenario
+    writes: RepoWrites
+
+
+@pytest.fixture
+async def nights(simweb, repo_dir: Path) -> Nights:
+    (repo_dir / "README.md").write_text(LIST, encoding="utf-8")
+    sc = Scenario()
+    sc.host("papers.example", default=b.ok(title="Paper"))
+    sc.host("reference.example", default=b.ok(title="reference"))
+    SimWayback().add(FRAGILE, "20200612000000").mount(sc)
+    github = SimGitHub()
+    github.add_token(TOKEN)
+    writes = RepoWrites(github, REPO, files={"README.md": LIST.encode()})
+    sc.mount("api.github.com", github.handle)
+    return Nights(await simweb(sc), sc, writes)
+
+
+async def test_three_nights_then_a_quiet_one(nights: Nights, repo_dir: Path):
+    web, writes = nights.web, nights.writes
+    # night 1: one link breaks; failing (1 of 2), not broken: no issue
+    nights.scenario.route(FRAGILE, b.not_found())
+    assert await night(web) == 0
+    report = (repo_dir / "reports" / "report.md").read_text()
+    assert "failing (1 of 2)" in report and FRAGILE in report
+    result = await publish(web)
+    assert result.exit_code == 0, result.output
+    assert "nothing published" in result.output
+    assert writes.calls == [] and writes.issues == {}
+
+    # night 2: still broken: the tracking issue, and a PR pointing at the snapshot
+    assert await night(web) == 1
+    result = await publish(web)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["created issue #1", "opened pull request #2"]
+    [issue] = writes.open_issues()
+    assert MARKER in issue["body"] and FRAGILE in issue["body"]
+    assert issue["labels"] == ["linkwatch"]
+    [pull] = writes.open_issues(pulls=True)
+    assert pull["head"] == BRANCH and "archive" in pull["body"]
+    patched = writes.branch_file(BRANCH, "README.md")
+    assert patched == LIST.replace(f"({FRAGILE})", f"({SNAPSHOT})").encode()
+    assert writes.branch_file("main", "README.md") == LIST.encode()
+
+    # the same broken night again: nothing to write
+    calls = list(writes.calls)
+    web.clear_log()
+    assert await night(web) == 1
+    result = await publish(web)
+    assert "nothing published" in result.output
+    assert writes.calls == calls and api_writes(web) == []
+
+    # night 3: the link is back: issue closed, PR closed and its branch deleted
+    nights.scenario.route(FRAGILE, b.ok(title="Fragile, back"))
+    assert await night(web) == 0
+    result = await publish(web)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["closed issue #1", "closed pull request #2"]
+    assert writes.issues[1]["state"] == "closed" and writes.issues[2]["state"] == "closed"
+    assert f"heads/{BRANCH}" not in writes.refs
+    assert writes.comments == {}  # nothing newly broke after the issue was opened
+
+    # night 4, identical: no write call at all, by the sim's count and by its log
+    calls = list(writes.calls)
+    web.clear_log()
+    assert await night(web) == 0
+    result = await publish(web)
+    assert result.exit_code == 0 and "nothing published" in result.output
+    assert writes.calls == calls
+    assert web.requests("api.github.com") and api_writes(web) == []
+    assert len(writes.issues) == 2  # one issue, one PR, over all nights
+
+
+# ---------------------------------------------------------------- network down
+
+
+async def test_network_down_exits_3_records_nothing_and_publishes_nothing(
+    simweb, repo_dir: Path, capsys: pytest.CaptureFixture[str]
+):
+    hosts = ["papers.example", "code.example", "blog.example", "old.example"]
+    (repo_dir / "README.md").write_text(
+        "# List\n\n"
+        "- A [[paper](https://papers.example/a)] [[code](https://code.example/a)]\n"
+        "- B [[post](https://blog.example/gone)] [[old](https://old.example/b)]\n",
+        encoding="utf-8",
+    )
+    sc = Scenario()
+    for host in hosts:
+        sc.host(host, default=b.ok())
+    sc.route("https://blog.example/gone", b.not_found())
+    sc.route("https://old.example/b", b.redirect(301, "https://papers.example/b"))
+    sc.host("reference.example", default=b.ok())
+    github = SimGitHub()
+    github.add_token(TOKEN)
+    writes = RepoWrites(github, REPO, files={"README.md": b"# List\n"})
+    sc.mount("api.github.com", github.handle)
+    web = await simweb(sc)
+    assert await night(web) == 0  # the gone post is failing (1 of 2)
+    db = repo_dir / "cache" / "linkwatch.db"
+    before = db_snapshot(db)
+    report_before = (repo_dir / "reports" / "report.json").read_bytes()
+    capsys.readouterr()
+
+    for host in hosts:  # every host refuses connections, the reference hosts are gone
+        sc.host(host, dns="refused")
+    sc.host("reference.example", dns="unreachable")
+    web.clear_log()
+    code = await night(web)
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "network unreachable" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert db_snapshot(db) == before  # no row, no counter moved
+    assert (repo_dir / "reports" / "report.json").read_bytes() == report_before
+    # the workflow publishes only after exit 0 or 1, so no issue is written
+    assert workflow_publishes_on() == {"0", "1"}
+    assert writes.calls == [] and api_writes(web) == []
+
+
+# ---------------------------------------------------------------- --format github
+
+ANNOTATION = re.compile(
+    r"^::(?P<level>error|warning) file=(?P<file>[^,]*),line=(?P<line>\d+),col=(?P<col>\d+),"
+    r"title=(?P<title>[^,:]*)::(?P<message>.*)$"
+)
+
+
+def unescape_data(text: str) -> str:
+    return text.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
+
+
+def unescape_property(text: str) -> str:
+    return unescape_data(text.replace("%3A", ":").replace("%2C", ","))
+
+
+async def test_format_github_annotations_and_step_summary(
+    simweb, repo_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    name = "awesome: lists, 100%.md"  # every character the property rules escape
+    gone = "https://papers.example/gone%20paper"
+    (repo_dir / name).write_text(
+        "# List\n\n## Papers\n"
+        f"- Gone [[paper]({gone})] and [[mirror](https://papers.example/mirror)]\n"
+        "- Moved [[code](https://old.example/code)]\n"
+        "- Local [[here](#list)] [[missing](#nowhere)]\n",
+        encoding="utf-8",
+    )
+    sc = Scenario()
+    sc.host("papers.example", default=b.ok())
+    sc.route(gone, b.not_found())
+    sc.host("old.example", default=b.redirect(308, "https://new.example/code"))
+    sc.host("new.example", default=b.ok())
+    sc.host("reference.example", default=b.ok())
+    web = await simweb(sc)
+
+    async def run() -> tuple[int, list[str]]:
+        code = await asyncio.to_thread(
+            check_cli, [name], web.network(), "github", fail_after=3, ttl_alive="0s"
+        )
+        return code, capsys.readouterr().out.splitlines()
+
+    summary = repo_dir / "step-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    summary.write_text("earlier step\n", encoding="utf-8")
+    for _ in range(2):
+        await run()
+    sc.route("https://papers.example/mirror", b.server_error(500))  # starts failing now
+    code, out = await run()
+    assert code == 1
+    report = (repo_dir / "reports" / "report.md").read_text()
+    assert "failing (1 of 3)" in report
+
+    found = [ANNOTATION.match(line) for line in out]
+    assert all(found), out
+    lines = (repo_dir / name).read_text(encoding="utf-8").splitlines()
+    got = set()
+    for m in found:
+        assert m is not None and unescape_property(m["file"]) == name
+        message = unescape_data(m["message"])
+        url = re.split(r": | moved to ", message)[0]
+        line, col = int(m["line"]), int(m["col"])
+        assert lines[line - 1][col - 1 :].startswith(url), (line, col, url)  # points at it
+        got.add((m["level"], unescape_property(m["title"]), url))
+    assert got == {
+        ("error", "Broken link", gone),
+        ("error", "Broken link", "#nowhere"),
+        ("warning", "Failing link (1 run)", "https://papers.example/mirror"),
+        ("warning", "Permanent redirect", "https://old.example/code"),
+    }
+    assert all(line.startswith("::") and "\r" not in line for line in out)
+    assert all("file=awesome%3A lists%2C 100%25.md," in line for line in out)
+    assert any(
+        line.endswith("::https://papers.example/gone%2520paper: 404 Not Found") for line in out
+    )
+    assert any(
+        "::https://old.example/code moved to https://new.example/code" in line for line in out
+    )
+
+    # the step summary got each run's Markdown report appended, the last one == report.md
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("earlier step\n") and text.count("# linkwatch report") == 3
+    assert text.endswith("\n" + report + "\n")  # --fail-after 3 there too, not the default
+
+
+# ---------------------------------------------------------------- --max-duration
+
+
+async def test_max_duration_on_2000_links_stops_on_time_and_continues(simweb, repo_dir: Path):
+    hosts, total, budget = 20, 2000, 3.0
+    (repo_dir / "README.md").write_text(
+        "# Big list\n\n"
+        + "".join(
+            f"- Entry {i} [[p](https://site{i % hosts}.example/p/{i}.pdf)]\n" for i in range(total)
+        ),
+        encoding="utf-8",
+    )
+    sc = Scenario()
+    for h in range(hosts):
+        sc.host(f"site{h}.example", default=b.slow(0.25))  # a full run takes ≥ 25 s
+    sc.host("reference.example", default=b.ok())
+    web = await simweb(sc)
+    flags = {"max_duration": "3s", "per_host": 1, "ttl_alive": "0s"}  # everything is due
+
+    started = time.monotonic()
+    assert await night(web, **flags) == 0
+    elapsed = time.monotonic() - started
+    assert elapsed <= budget + 6, elapsed  # generous: a loaded 2-core runner
+
+    data = json.loads((repo_dir / "reports" / "report.json").read_text())
+    checked = {item["url"] for item in data["links"]}
+    assert 0 < len(checked) < total
+    left = total - len(checked)
+    assert any(f"{left} links left for the next run" in n for n in data["notes"])
+    assert f"{left} links left for the next run" in (repo_dir / "reports" / "report.md").read_text()
+
+    db = repo_dir / "cache" / "linkwatch.db"
+    assert stored_run(db, 1) == ("partial", checked)  # what was checked is kept
+
+    everything = {f"https://site{i % hosts}.example/p/{i}.pdf" for i in range(total)}
+    unchecked = everything - checked
+    web.clear_log()
+    assert await night(web, **flags) == 0
+    asked = [f"https://{r.host}{r.path}" for r in sorted(web.log, key=lambda r: r.t)]
+    asked = [u for u in asked if "reference" not in u]
+    assert asked and set(asked) <= unchecked  # the stalest (never checked) go first
+    outcome, second = stored_run(db, 2)
+    assert outcome == "partial" and second and second <= unchecked
+
+
+def stored_run(db: Path, run_id: int) -> tuple[str, set[str]]:
+    """A run's outcome and the URLs it stored checks for."""
+    conn = sqlite3.connect(db)
+    try:
+        ((outcome,),) = conn.execute("SELECT outcome FROM runs WHERE id = ?", (run_id,))
+        urls = {u for (u,) in conn.execute("SELECT url FROM checks WHERE run_id = ?", (run_id,))}
+        return outcome, urls
+    finally:
+        conn.close()
