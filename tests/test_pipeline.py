@@ -188,3 +188,22 @@ async def test_time_budget_checks_the_stalest_first(simweb, tmp_path: Path):
     asked = {f"https://{r.host}{r.path}" for r in web.log}
     assert asked and not (asked & checked_first)  # the unchecked ones go first
     assert len({item["url"] for item in second.report["links"]}) > len(checked_first)
+
+
+async def test_check_fragments_of_external_pages(simweb, tmp_path: Path):
+    listing = tmp_path / "frag.md"
+    listing.write_text(
+        "- A [[x](https://docs.example/page#install)] [[y](https://docs.example/page#gone)]\n"
+    )
+    sc = Scenario()
+    body = '<h2 id="install">Install</h2><p>text</p>'
+    sc.host("docs.example", default=b.ok(title="Docs", body=body))
+    sc.host("reference.example", default=b.ok())
+    web = await simweb(sc)
+    plain = await run_check([listing], settings_for(tmp_path), web.network())
+    assert plain.report["findings"] == []
+    checked = await run_check(
+        [listing], settings_for(tmp_path, check_fragments=True), web.network()
+    )
+    [finding] = checked.report["findings"]
+    assert finding["kind"] == "missing_fragment" and "#gone" in finding["message"]

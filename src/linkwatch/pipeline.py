@@ -41,6 +41,7 @@ from .models import (
 )
 from .net import Network
 from .report import ReportInput, build_report, render_markdown, result_key
+from .sites.fragments import check_external_fragments
 from .sites.local import check_local
 from .store import Store
 from .urls import classify
@@ -359,6 +360,8 @@ async def run_check(
         dead = [r for r in results.values() if r.verdict is Verdict.DEAD and r.url in web]
         if dead and (deadline is None or time.monotonic() < deadline):
             snapshots = await find_snapshots(dead, settings, network, store=store)
+        if settings.check_fragments and (deadline is None or time.monotonic() < deadline):
+            findings += await check_external_fragments(documents, results, settings, network)
 
         previous = store.previous_run_results(run_id)
         suggestions = suggest_mod.suggest(
