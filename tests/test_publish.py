@@ -58,11 +58,11 @@ def report_with(broken: list[str], suggestions: bool = True) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-async def github(simweb, tmp_path):
+async def start_github(simweb, tmp_path, permissions=None) -> tuple[RepoWrites, Settings]:
+    """A simulated GitHub with owner/list (README.md on main) and settings pointing at it."""
     sim = SimGitHub()
     sim.add_token(TOKEN)
-    writes = RepoWrites(sim, "owner/list", files={"README.md": README})
+    writes = RepoWrites(sim, "owner/list", files={"README.md": README}, permissions=permissions)
     web = await simweb(Scenario().mount("api.github.com", sim.handle))
     settings = Settings(
         github_token=TOKEN,
@@ -71,6 +71,11 @@ async def github(simweb, tmp_path):
         out=tmp_path,
     )
     return writes, settings
+
+
+@pytest.fixture
+async def github(simweb, tmp_path):
+    return await start_github(simweb, tmp_path)
 
 
 async def publish(settings: Settings, state: dict | None, report: dict, pr: bool = True):
@@ -128,34 +133,14 @@ async def test_issue_found_again_by_marker_without_state(github):
 
 
 async def test_forbidden_write_is_one_clear_error_and_leaves_nothing(simweb, tmp_path):
-    sim = SimGitHub()
-    sim.add_token(TOKEN)
-    writes = RepoWrites(sim, "owner/list", files={"README.md": README}, permissions={"contents"})
-    web = await simweb(Scenario().mount("api.github.com", sim.handle))
-    settings = Settings(
-        github_token=TOKEN,
-        github_api_url=web.direct_base("api.github.com"),
-        github_write_interval=0.0,
-        out=tmp_path,
-    )
+    writes, settings = await start_github(simweb, tmp_path, permissions={"contents"})
     with pytest.raises(PublishError, match="issues: write"):
         await publish(settings, None, report_with(["https://a.example/x"]))
     assert writes.issues == {}
 
 
 async def test_pull_request_failure_removes_the_branch(simweb, tmp_path):
-    sim = SimGitHub()
-    sim.add_token(TOKEN)
-    writes = RepoWrites(
-        sim, "owner/list", files={"README.md": README}, permissions={"issues", "contents"}
-    )
-    web = await simweb(Scenario().mount("api.github.com", sim.handle))
-    settings = Settings(
-        github_token=TOKEN,
-        github_api_url=web.direct_base("api.github.com"),
-        github_write_interval=0.0,
-        out=tmp_path,
-    )
+    writes, settings = await start_github(simweb, tmp_path, permissions={"issues", "contents"})
     with pytest.raises(PublishError):
         await publish(settings, None, report_with(["https://a.example/x"]))
     assert f"heads/{BRANCH}" not in writes.refs
