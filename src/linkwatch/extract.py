@@ -38,6 +38,7 @@ from typing import Any
 
 from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
+from markdown_it.common.html_re import HTML_TAG_RE
 from markdown_it.common.utils import normalizeReference
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
@@ -162,36 +163,76 @@ class _Tok:
     meta: dict[str, Any]
 
 
-_SIMPLE_LINK = re.compile(r"(!?)\[([^\[\]`<>\\*_~&]*)\]\(([^\s()<>\\]*)\)")
-_NOT_SIMPLE = re.compile(r"[`<>\\*_~&]|\]\(")
+_NO_META: dict[str, Any] = {}  # shared by text tokens; nothing writes to it
+_SIMPLE_LINK = re.compile(r"(!?)\[([^\[\]`<>\\*_~&]*)\]\(([^\s()<>\\`]*)\)")
+_NOT_SIMPLE = re.compile(r"[`<\\*_~&]|\]\(")
+_CODE_SPAN = re.compile(r"`([^`<>]+)`")
 
 
 def _fast_children(content: str, refs: bool) -> list[_Tok] | None:
     """Inline tokens for the common shape ``Title (CVPR-2020)[[paper](url)][[code](url)]``.
 
-    Returns None when anything could parse differently under CommonMark (code, HTML,
-    escapes, entities, emphasis, titles, parentheses or spaces in a destination, a
-    bracket that might be a reference): markdown-it's inline parser handles those.
+    Handles plain text, ``[label](url)`` and ``![alt](url)`` without spaces,
+    parentheses or escapes in the URL, single-backtick code spans and HTML tags.
+    Returns None when anything could parse differently under CommonMark (escapes,
+    entities, emphasis, titles, comments, a bracket that might be a reference…):
+    markdown-it's inline parser handles those. A property test holds the two equal.
     """
+    found: list[tuple[int, int, _Tok | None, re.Match[str] | None]] = []
+    text = content
+    if "`" in text:
+        if "``" in text:
+            return None
+        codes = list(_CODE_SPAN.finditer(text))
+        if 2 * len(codes) != text.count("`"):
+            return None
+        for m in codes:
+            found.append(
+                (m.start(), m.end(), _Tok("code_inline", m.group(1), {"span": m.span()}), None)
+            )
+        text = _blank(text, [m.span() for m in codes])
+    if "<" in text:
+        tags = []
+        at = text.find("<")
+        while at >= 0:
+            m = HTML_TAG_RE.match(text, at)
+            if m is None or text[at + 1] in "!?":
+                return None
+            tags.append(m.span())
+            found.append(
+                (m.start(), m.end(), _Tok("html_inline", m.group(0), {"span": m.span()}), None)
+            )
+            at = text.find("<", m.end())
+        text = _blank(text, tags)
+    for m in _SIMPLE_LINK.finditer(text):
+        found.append((m.start(), m.end(), None, m))
+    found.sort(key=lambda f: f[0])
     out: list[_Tok] = []
+    rest: list[str] = []
     last = 0
-    for m in _SIMPLE_LINK.finditer(content):
-        s, e = m.span()
+    for s, e, tok, m in found:
         if s > last:
-            out.append(_Tok("text", content[last:s], {}))
-        meta = {"span": (s, e), "dest": m.span(3)}
+            out.append(_Tok("text", content[last:s], _NO_META))
+            rest.append(content[last:s])
+        last = e
+        if tok is not None:
+            out.append(tok)
+            continue
+        assert m is not None
+        meta: dict[str, Any] = {"span": (s, e), "dest": m.span(3)}
+        label = " ".join(m.group(2).split())
         if m.group(1):
             meta["lw"] = "image"
-            out.append(_Tok("image", m.group(2), meta))
+            out.append(_Tok("image", label, meta))
         else:
             meta["lw"] = "inline"
             out.append(_Tok("link_open", "", meta))
-            out.append(_Tok("text", m.group(2), {}))
-            out.append(_Tok("link_close", "", {}))
-        last = e
-    out.append(_Tok("text", content[last:], {}))
-    rest = "".join(t.content for t in out if t.type == "text")
-    if _NOT_SIMPLE.search(rest) or (refs and "[" in rest):
+            out.append(_Tok("text", label, _NO_META))
+            out.append(_Tok("link_close", "", _NO_META))
+    out.append(_Tok("text", content[last:], _NO_META))
+    rest.append(content[last:])
+    joined = " ".join(rest)
+    if _NOT_SIMPLE.search(joined) or (refs and "[" in joined):
         return None
     return out
 
