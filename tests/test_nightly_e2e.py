@@ -387,3 +387,39 @@ def stored_run(db: Path, run_id: int) -> tuple[str, set[str]]:
         return outcome, urls
     finally:
         conn.close()
+
+
+# ---------------------------------------------------------------- paths as the runner gives them
+
+
+async def test_absolute_list_path_names_files_relative_to_the_checkout(
+    simweb, repo_dir: Path, capsys: pytest.CaptureFixture[str]
+):
+    """`linkwatch check $GITHUB_WORKSPACE/README.md`: annotations, suggestions.patch and the
+    fix PR must name README.md as the repository does, not the runner's absolute path."""
+    (repo_dir / "README.md").write_text(
+        "# List\n\n- Moved [[code](https://old.example/code)]\n", encoding="utf-8"
+    )
+    sc = Scenario()
+    sc.host("old.example", default=b.redirect(301, "https://new.example/code"))
+    sc.host("new.example", default=b.ok())
+    sc.host("reference.example", default=b.ok())
+    github = SimGitHub()
+    github.add_token(TOKEN)
+    writes = RepoWrites(github, REPO, files={"README.md": (repo_dir / "README.md").read_bytes()})
+    sc.mount("api.github.com", github.handle)
+    web = await simweb(sc)
+
+    absolute = str((repo_dir / "README.md").absolute())
+    assert await asyncio.to_thread(check_cli, [absolute], web.network(), "github") == 0
+    [annotation] = capsys.readouterr().out.splitlines()
+    assert annotation.startswith("::warning file=README.md,line=3,")
+    patch = (repo_dir / "reports" / "suggestions.patch").read_text()
+    assert "--- a/README.md\n+++ b/README.md\n" in patch
+
+    result = await publish(web)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["opened pull request #1"]
+    assert writes.branch_file(BRANCH, "README.md") == (
+        b"# List\n\n- Moved [[code](https://new.example/code)]\n"
+    )

@@ -78,6 +78,17 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def display_name(path: Path) -> str:
+    """How reports, annotations and patches name a list file: an absolute path inside the
+    working directory (the checkout) becomes relative, as GitHub and `git apply` need."""
+    if path.is_absolute():
+        try:
+            return path.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            pass
+    return str(path)
+
+
 def excluded_result(key: str, reason: str, now: str) -> LinkResult:
     return LinkResult(url=key, verdict=Verdict.EXCLUDED, reason=reason, checked_at=now)
 
@@ -284,7 +295,7 @@ async def run_check(
     deadline = started + settings.max_duration if settings.max_duration else None
     now = clock()
     now_iso = iso(now)
-    documents = [extract_file(path, display_name=str(path)) for path in files]
+    documents = [extract_file(path, display_name=display_name(path)) for path in files]
     sources = {doc.file: path.read_bytes() for doc, path in zip(documents, files, strict=True)}
     web, decided = plan_links(documents, settings, now_iso)
     # the https forms of http links are checked too, so `https` upgrades can be proposed
@@ -321,6 +332,7 @@ async def run_check(
         papers: dict[str, PaperMeta] = {}
         repos: dict[str, RepoMeta] = {}
         title_hits: dict[str, PaperMeta] = {}
+        interrupted = False
         try:
             if settings.enrich:
                 enriched = await _enrich_and_check(
@@ -330,14 +342,12 @@ async def run_check(
                 notes += enriched.notes
             else:
                 await _check_pages(list(due), settings, network, on_result, store, deadline)
-        except asyncio.CancelledError:
-            recorder.flush(include_held=True)
-            if recorder.run_id is not None:
-                store.finish_run(recorder.run_id, "interrupted", {})
-            raise
+        except asyncio.CancelledError:  # Ctrl-C: keep and report what was checked
+            interrupted = True
+            notes.append("Interrupted: this report covers only the links checked before.")
 
         fresh = [r for r in recorder.all_results() if not r.cached]
-        if network_looks_down(fresh):
+        if not interrupted and network_looks_down(fresh):
             probes = await check_urls(settings.reference_hosts, settings, network)
             if not any(p.verdict in (Verdict.ALIVE, Verdict.REDIRECT) for p in probes):
                 recorder.pending = []
@@ -350,17 +360,18 @@ async def run_check(
         results: dict[str, LinkResult] = dict(recorder.recorded)
         results.update(decided)
         unchecked = [k for k in web if k not in results]
-        if unchecked:
+        if unchecked and not interrupted:
             notes.append(
                 f"Time budget reached: {len(unchecked)} links left for the next run "
                 "(stalest are checked first)."
             )
 
         snapshots: dict[str, str] = {}
+        more_time = not interrupted and (deadline is None or time.monotonic() < deadline)
         dead = [r for r in results.values() if r.verdict is Verdict.DEAD and r.url in web]
-        if dead and (deadline is None or time.monotonic() < deadline):
+        if dead and more_time:
             snapshots = await find_snapshots(dead, settings, network, store=store)
-        if settings.check_fragments and (deadline is None or time.monotonic() < deadline):
+        if settings.check_fragments and more_time:
             findings += await check_external_fragments(documents, results, settings, network)
 
         previous = store.previous_run_results(run_id)
@@ -382,10 +393,12 @@ async def run_check(
                 notes=notes,
             )
         )
-        outcome = "partial" if unchecked else "completed"
+        outcome = "interrupted" if interrupted else "partial" if unchecked else "completed"
         store.finish_run(run_id, outcome, report["summary"])
 
     paths = write_outputs(report, sources, suggestions, settings)
+    if interrupted:
+        raise asyncio.CancelledError  # the caller still learns of the Ctrl-C (exit 130)
     exit_code = 1 if report["summary"]["broken"] else 0
     return RunOutcome(report=report, exit_code=exit_code, paths=paths, run_id=run_id, notes=notes)
 
