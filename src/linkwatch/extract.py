@@ -443,8 +443,8 @@ class _Source:
         except UnicodeDecodeError:
             raw = data.decode("utf-8", "surrogateescape")
             self.bad_utf8 = True
-        self.raw_lines = _NEWLINE.split(raw)
-        text = "\n".join(self.raw_lines)
+        raw_lines = _NEWLINE.split(raw)
+        text = "\n".join(raw_lines)
         if self.bad_utf8:
             text = _SURROGATE.sub("\ufffd", text)
         text = text.replace("\0", "\ufffd")
@@ -452,6 +452,8 @@ class _Source:
             text = " " + text[1:]
         self.text = text
         self.lines = text.split("\n")
+        # for byte offsets; the same strings unless something was replaced above
+        self.raw_lines = self.lines if text == "\n".join(raw_lines) else raw_lines
         self.starts = [0]
         for ln in self.lines[:-1]:
             self.starts.append(self.starts[-1] + len(ln) + 1)
@@ -669,7 +671,8 @@ class _Walker:
         first = next((t for t in tokens if t.type == "heading_open"), None)
         self.skip_h1 = len(h1) == 1 and first is h1[0]
         heading_level = 0
-        for tok in tokens:
+        for i, tok in enumerate(tokens):
+            tokens[i] = None  # type: ignore[call-overload]  # free block tokens as we go
             t = tok.type
             if t == "inline":
                 text = self._inline(tok)
