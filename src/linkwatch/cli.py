@@ -749,9 +749,10 @@ def export(
     )
 
 
-def main() -> None:
+def run_guarded(command: Callable[[], object]) -> None:
+    """Run a command the way users meet it: Ctrl-C is exit 130, a bug is one line (exit 70)."""
     try:
-        cli(obj={})
+        command()
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(EXIT_INTERRUPTED)
@@ -764,3 +765,7 @@ def main() -> None:
             highlight=False,
         )
         sys.exit(EXIT_INTERNAL)
+
+
+def main() -> None:
+    run_guarded(lambda: cli(obj={}))
