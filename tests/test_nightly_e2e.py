@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import socket
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -29,8 +30,10 @@ from linkwatch.nightly import render_workflow
 from linkwatch.publish import BRANCH, MARKER
 from linkwatch.simweb import Scenario, SimWeb
 from linkwatch.simweb import behaviours as b
-from linkwatch.simweb.github_api import SimGitHub
+from linkwatch.simweb.arxiv_api import SimArxiv, example_papers
+from linkwatch.simweb.github_api import SimGitHub, example_repos
 from linkwatch.simweb.github_write import RepoWrites
+from linkwatch.simweb.sites import github_page
 from linkwatch.simweb.wayback import SimWayback
 
 TOKEN = "ghs_nightlye2etesttoken0123456789"
@@ -80,7 +83,9 @@ def check_cli(files: list[str], network: Network, fmt: str = "text", **flags: An
 
 
 async def night(web: SimWeb, fmt: str = "text", **flags: Any) -> int:
-    return await asyncio.to_thread(check_cli, ["README.md"], web.network(), fmt, **flags)
+    code = await asyncio.to_thread(check_cli, ["README.md"], web.network(), fmt, **flags)
+    assert web.refused == []  # simweb's safety net saw no attempt to leave 127.0.0.1
+    return code
 
 
 async def publish(web: SimWeb) -> Result:
@@ -246,6 +251,59 @@ async def test_network_down_exits_3_records_nothing_and_publishes_nothing(
     # the workflow publishes only after exit 0 or 1, so no issue is written
     assert workflow_publishes_on() == {"0", "1"}
     assert writes.calls == [] and api_writes(web) == []
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on: connecting to it is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_network_down_with_enrichment_records_nothing(
+    simweb, repo_dir: Path, capsys: pytest.CaptureFixture[str]
+):
+    """The nightly's real configuration (arXiv and GitHub APIs asked too): when the pages,
+    the reference hosts and both APIs are unreachable, nothing is stored either."""
+    (repo_dir / "README.md").write_text(
+        "# List\n\n## Papers\n"
+        "- Rotate [[paper](https://arxiv.org/abs/2010.03045)] "
+        "[[code](https://github.com/implus/sknet)]\n"
+        "- HRNet [[paper](https://arxiv.org/abs/1908.07919)] [[blog](https://blog.example/hr)]\n"
+        "- Gone [[post](https://blog.example/gone)] [[site](https://papers.example/x)]\n",
+        encoding="utf-8",
+    )
+    sc = Scenario()
+    sc.mount("export.arxiv.org", SimArxiv(example_papers()).handle)
+    github = example_repos()
+    github.add_token(TOKEN)
+    sc.mount("api.github.com", github.handle)
+    sc.host("github.com", default=github_page("implus/SKNet"))
+    sc.host("arxiv.org", default=b.ok(title="arXiv"))
+    for host in ("blog.example", "papers.example", "reference.example"):
+        sc.host(host, default=b.ok())
+    sc.route("https://blog.example/gone", b.not_found())
+    web = await simweb(sc)
+    apis = {
+        "enrich": True,
+        "github_token": TOKEN,
+        "arxiv_interval": 0.05,
+        "arxiv_api_url": web.direct_base("export.arxiv.org") + "/api/query",
+        "github_api_url": web.direct_base("api.github.com"),
+    }
+    assert await night(web, **apis) == 0
+    db = repo_dir / "cache" / "linkwatch.db"
+    before = db_snapshot(db)
+    assert before["metadata"]  # the APIs answered and were cached
+    capsys.readouterr()
+
+    sc.outage("refused")
+    dead_api = f"http://127.0.0.1:{closed_port()}"
+    down = {**apis, "arxiv_api_url": dead_api + "/api/query", "github_api_url": dead_api}
+    code = await night(web, **down, refresh=True)  # everything due: a full night's work
+    err = capsys.readouterr().err
+    assert code == 3 and "network unreachable" in err, err
+    assert db_snapshot(db) == before
 
 
 # ---------------------------------------------------------------- --format github
@@ -423,3 +481,37 @@ async def test_absolute_list_path_names_files_relative_to_the_checkout(
     assert writes.branch_file(BRANCH, "README.md") == (
         b"# List\n\n- Moved [[code](https://new.example/code)]\n"
     )
+
+
+# ---------------------------------------------------------------- publish refused
+
+
+async def test_refused_publish_exits_3_leaves_nothing_half_done_and_recovers(
+    nights: Nights, repo_dir: Path
+):
+    """A token without `pull-requests: write`: the issue is written, the PR is refused with
+    one clear line and exit 3, its branch is removed; once the permission is granted the
+    next publish opens the PR without a second issue or a comment."""
+    web, writes = nights.web, nights.writes
+    writes.permissions = {"issues", "contents"}
+    nights.scenario.route(FRAGILE, b.not_found())
+    assert await night(web, fail_after=1) == 1
+
+    result = await publish(web)
+    assert result.exit_code == 3
+    err = result.stderr.strip()
+    assert len(err.splitlines()) == 1 and "pull-requests: write" in err
+    assert TOKEN not in result.output
+    assert [i["number"] for i in writes.open_issues()] == [1]
+    assert writes.open_issues(pulls=True) == [] and f"heads/{BRANCH}" not in writes.refs
+
+    writes.permissions.add("pull_requests")
+    result = await publish(web)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["opened pull request #2"]
+    assert writes.branch_file(BRANCH, "README.md") is not None
+    assert len(writes.open_issues()) == 1 and writes.comments == {}
+
+    calls = list(writes.calls)
+    result = await publish(web)
+    assert "nothing published" in result.output and writes.calls == calls
