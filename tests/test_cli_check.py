@@ -162,3 +162,15 @@ def test_usage_errors_from_click(workdir: Path):
     assert result.exit_code == 2 and "Traceback" not in result.output
     result = check("list.md", "--concurrency", "0")
     assert result.exit_code == 2 and "--concurrency" in result.stderr
+
+
+def test_unwritable_step_summary_is_a_warning_not_a_crash(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The check itself worked: its exit code and reports stand, the summary is skipped."""
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(workdir / "no such dir" / "summary.md"))
+    result = check("list.md", "--format", "github")
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert "step summary" in result.stderr and "no such dir" in result.stderr
+    assert (workdir / "reports" / "report.md").is_file()

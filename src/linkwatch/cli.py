@@ -192,8 +192,17 @@ def _print_outcome(outcome: RunOutcome, fmt: str, quiet: bool, fail_after: int) 
         click.echo(render_github(report), nl=False)
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:
-            with open(summary_file, "a", encoding="utf-8") as fh:
-                fh.write(render_markdown(report, fail_after=fail_after) + "\n")
+            try:
+                with open(summary_file, "a", encoding="utf-8") as fh:
+                    fh.write(render_markdown(report, fail_after=fail_after) + "\n")
+            except OSError as exc:  # the check itself stands; only the summary is lost
+                err_console.print(
+                    f"warning: cannot append to the step summary {summary_file}: "
+                    f"{exc.strerror or exc}",
+                    highlight=False,
+                    markup=False,
+                    soft_wrap=True,
+                )
     if quiet:
         return
     s = report["summary"]
