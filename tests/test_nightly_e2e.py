@@ -136,6 +136,7 @@ class Nights:
     web: SimWeb
     scenario: Scenario
     writes: RepoWrites
+    wayback: SimWayback
 
 
 @pytest.fixture
@@ -144,12 +145,13 @@ async def nights(simweb, repo_dir: Path) -> Nights:
     sc = Scenario()
     sc.host("papers.example", default=b.ok(title="Paper"))
     sc.host("reference.example", default=b.ok(title="reference"))
-    SimWayback().add(FRAGILE, "20200612000000").mount(sc)
+    wayback = SimWayback().add(FRAGILE, "20200612000000")
+    wayback.mount(sc)
     github = SimGitHub()
     github.add_token(TOKEN)
     writes = RepoWrites(github, REPO, files={"README.md": LIST.encode()})
     sc.mount("api.github.com", github.handle)
-    return Nights(await simweb(sc), sc, writes)
+    return Nights(await simweb(sc), sc, writes, wayback)
 
 
 async def test_three_nights_then_a_quiet_one(nights: Nights, repo_dir: Path):
@@ -205,6 +207,60 @@ async def test_three_nights_then_a_quiet_one(nights: Nights, repo_dir: Path):
     assert writes.calls == calls
     assert web.requests("api.github.com") and api_writes(web) == []
     assert len(writes.issues) == 2  # one issue, one PR, over all nights
+
+
+async def test_second_break_updates_the_pr_and_a_relapse_reopens_the_issue(
+    nights: Nights, repo_dir: Path
+):
+    """With `--fail-after 1`: a second link breaks while the PR is open (issue edited and
+    commented, PR branch moved to a commit with both fixes), all is fixed (closed), then
+    one link breaks again: the same issue is reopened and a fresh PR opened."""
+    web, writes, sc = nights.web, nights.writes, nights.scenario
+    daily = {"fail_after": 1, "ttl_alive": "0s"}  # a night apart: yesterday's "alive" is due
+    stable = "https://papers.example/stable"
+    nights.wayback.add(stable, "20210101000000")
+    sc.route(FRAGILE, b.not_found())
+    assert await night(web, **daily) == 1
+    assert (await publish(web)).output.splitlines() == [
+        "created issue #1",
+        "opened pull request #2",
+    ]
+    first_commit = writes.refs[f"heads/{BRANCH}"]
+
+    sc.route(stable, b.gone())
+    assert await night(web, **daily) == 1
+    result = await publish(web)
+    assert result.output.splitlines() == [
+        "updated issue #1",
+        "commented on issue #1",
+        "updated pull request #2",
+    ], result.output
+    assert stable in writes.comments[1][0] and FRAGILE not in writes.comments[1][0]
+    assert writes.refs[f"heads/{BRANCH}"] != first_commit
+    patched = writes.branch_file(BRANCH, "README.md")
+    assert patched is not None and patched.count(b"web.archive.org") == 2
+    assert stable in writes.issues[2]["body"]  # the PR body lists both edits
+
+    sc.route(FRAGILE, b.ok())
+    sc.route(stable, b.ok())
+    assert await night(web, **daily) == 0
+    assert (await publish(web)).output.splitlines() == [
+        "closed issue #1",
+        "closed pull request #2",
+    ]
+
+    sc.route(FRAGILE, b.not_found())
+    assert await night(web, **daily) == 1
+    assert (await publish(web)).output.splitlines() == [
+        "reopened issue #1",
+        "commented on issue #1",  # it broke anew since the last run
+        "opened pull request #3",
+    ]
+    assert [i["number"] for i in writes.open_issues()] == [1]
+    assert (
+        writes.branch_file(BRANCH, "README.md")
+        == LIST.replace(f"({FRAGILE})", f"({SNAPSHOT})").encode()
+    )
 
 
 # ---------------------------------------------------------------- network down
