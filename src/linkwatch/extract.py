@@ -248,7 +248,9 @@ def _children(md: MarkdownIt, content: str, env: dict[str, Any]) -> list[Any]:
 
 
 def _build_parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"linkify": False}).enable(["table", "strikethrough"])
+    # maxNesting: commonmark's 20 stops parsing (silently) below ~10 list levels
+    md = MarkdownIt("commonmark", {"linkify": False, "maxNesting": 100})
+    md.enable(["table", "strikethrough"])
     # We never render: keep every destination (javascript:, data:…) so it can be
     # reported as excluded, and skip the URL re-encoding work.
     md.validateLink = lambda url: True  # type: ignore[method-assign]
