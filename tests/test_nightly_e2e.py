@@ -309,6 +309,36 @@ async def test_network_down_exits_3_records_nothing_and_publishes_nothing(
     assert writes.calls == [] and api_writes(web) == []
 
 
+@pytest.mark.parametrize("mode", ["nxdomain", "refused", "unreachable", "blackhole"])
+async def test_every_kind_of_outage_is_network_down(
+    simweb, repo_dir: Path, capsys: pytest.CaptureFixture[str], mode: str
+):
+    """No DNS, refused, no route, or SYNs dropped (connect timeouts): all are "the runner's
+    network is down", never a night of dead links."""
+    (repo_dir / "README.md").write_text(
+        "".join(f"- E{i} [[p](https://site{i}.example/{i})]\n" for i in range(5))
+        + "- Gone [[p](https://site0.example/gone)]\n",
+        encoding="utf-8",
+    )
+    sc = Scenario()
+    for i in range(5):
+        sc.host(f"site{i}.example", default=b.ok())
+    sc.route("https://site0.example/gone", b.not_found())
+    sc.host("reference.example", default=b.ok())
+    web = await simweb(sc)
+    fast = {"connect_timeout": "0.3s", "timeout": "1s"}
+    assert await night(web, **fast) == 0
+    db = repo_dir / "cache" / "linkwatch.db"
+    before = db_snapshot(db)
+    capsys.readouterr()
+
+    sc.outage(mode)  # every host, the reference hosts included
+    code = await night(web, **fast, refresh=True)
+    err = capsys.readouterr().err
+    assert code == 3 and "network unreachable" in err, err
+    assert db_snapshot(db) == before
+
+
 def closed_port() -> int:
     """A loopback port nobody listens on: connecting to it is refused."""
     with socket.socket() as sock:
