@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -775,3 +776,76 @@ def test_docs_describe_every_table_column_and_index(tmp_path: Path) -> None:
     conn.close()
     assert documented == actual
     assert indexes == actual_indexes
+
+
+# ------------------------------------------------------------------ the check command's view
+
+PIPELINE_OPTS = {"no_progress": True, "quiet": True, "fmt": "text"}
+
+
+def _pipeline_settings(tmp_path: Path, db: Path) -> Settings:
+    return Settings(
+        db=db,
+        out=tmp_path / "reports",
+        allow_private=True,
+        enrich=False,
+        host_spacing=0.0,
+        reference_hosts=["http://site.example/"],
+    )
+
+
+def _counts(path: Path) -> dict[str, int]:
+    conn = sqlite3.connect(path)
+    try:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        counts = {n: conn.execute(f"SELECT COUNT(*) FROM {n}").fetchone()[0] for n in names}
+        counts["user_version"] = conn.execute("PRAGMA user_version").fetchone()[0]
+        return counts
+    finally:
+        conn.close()
+
+
+async def test_check_during_another_run_exits_3_and_writes_nothing(
+    simweb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from linkwatch.cli import run_pipeline
+    from linkwatch.simweb import Scenario
+    from linkwatch.simweb import behaviours as b
+
+    scenario = Scenario()
+    scenario.host("site.example", default=b.ok(title="site"))
+    web = await simweb(scenario)
+    listing = tmp_path / "README.md"
+    listing.write_text("- A [[paper](http://site.example/a)] [[code](http://site.example/b)]\n")
+    db = tmp_path / "cache" / "linkwatch.db"
+    settings = _pipeline_settings(tmp_path, db)
+    assert (
+        await asyncio.to_thread(run_pipeline, [listing], settings, web.network(), PIPELINE_OPTS)
+        == 0
+    )
+    before, requests = _counts(db), len(web.log)
+    with Store.open(db) as holder, holder.run_lock():
+        with pytest.raises(SystemExit) as exc:
+            await asyncio.to_thread(run_pipeline, [listing], settings, web.network(), PIPELINE_OPTS)
+        assert exc.value.code == 3
+        assert f"another linkwatch run holds {db}" in capsys.readouterr().err
+    assert _counts(db) == before
+    assert len(web.log) == requests
+
+
+async def test_check_with_db_at_a_text_file_exits_2_untouched(
+    simweb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from linkwatch.cli import run_pipeline
+    from linkwatch.simweb import Scenario
+
+    web = await simweb(Scenario())
+    listing = tmp_path / "README.md"
+    listing.write_text("# Empty list\n")
+    settings = _pipeline_settings(tmp_path, listing)
+    with pytest.raises(SystemExit) as exc:
+        await asyncio.to_thread(run_pipeline, [listing], settings, web.network(), PIPELINE_OPTS)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "not a SQLite database" in err and err.strip().count("\n") == 0
+    assert listing.read_text() == "# Empty list\n"
