@@ -174,3 +174,26 @@ def test_unwritable_step_summary_is_a_warning_not_a_crash(
     assert "Traceback" not in result.output
     assert "step summary" in result.stderr and "no such dir" in result.stderr
     assert (workdir / "reports" / "report.md").is_file()
+
+
+def test_out_that_is_a_file_is_refused_and_left_alone(workdir: Path):
+    before = (workdir / "notes.md").read_bytes()
+    result = check("list.md", "--out", "notes.md")
+    assert result.exit_code in (2, 3) and "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1 and "notes.md" in result.stderr
+    assert (workdir / "notes.md").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("config", "needle"),
+    [
+        ("timeout = [\n", "invalid TOML"),
+        ('colour = "blue"\n', "colour"),
+        ('github_token = "ghp_fromafile"\n', "environment"),
+    ],
+)
+def test_bad_config_file_in_the_list_directory(workdir: Path, config: str, needle: str):
+    (workdir / "linkwatch.toml").write_text(config, encoding="utf-8")
+    err = assert_one_line_error(check("list.md"), 2, needle)
+    assert "ghp_fromafile" not in err
+    assert not (workdir / "cache").exists()
