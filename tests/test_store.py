@@ -455,6 +455,18 @@ def test_non_sqlite_file_is_refused_untouched(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]
 
 
+def test_someone_elses_sqlite_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE runs (x)")
+    conn.commit()
+    conn.close()
+    before = sha(path)
+    with pytest.raises(StoreUnusable, match="not linkwatch's"):
+        Store.open(path)
+    assert sha(path) == before
+
+
 def test_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreUnusable, match="is a directory"):
         Store.open(tmp_path)

@@ -362,6 +362,8 @@ class Store:
             raise StoreUnusable(
                 f"{self.path} is corrupt ({problem}); move it away and a fresh cache is started"
             )
+        if version == 0 and conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+            raise StoreUnusable(f"{self.path} is a SQLite database but not linkwatch's")
         if self.readonly:
             if version != SCHEMA_VERSION:
                 raise StoreUnusable(
