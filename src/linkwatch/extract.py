@@ -516,8 +516,9 @@ class _Mapper:
 
 @dataclass(slots=True)
 class _Draft:
-    pos: int  # absolute offset of the URL (or of its use, for ordering)
-    order: int
+    """A link found but not yet final: its label and entry title may still grow."""
+
+    order: int  # document order of the use (a reference's span is its definition)
     url: str
     line: int
     column: int
@@ -628,7 +629,6 @@ class _Walker:
         col = pos - self.src.starts[line]
         self.order += 1
         return _Draft(
-            pos=pos,
             order=self.order,
             url=url,
             line=line + 1,
