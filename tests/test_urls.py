@@ -70,6 +70,7 @@ def test_strip_tracking_wechat_keeps_article_identity() -> None:
         ("https://a.org/p?spm=1.2&from=2020&to=2021", "https://a.org/p?from=2020&to=2021"),
         ("https://zhuanlan.zhihu.com/p/1?from=timeline&scene=x", "https://zhuanlan.zhihu.com/p/1"),
         ("https://a.org/p?q=1", "https://a.org/p?q=1"),
+        ("https://a.org/p?utm_source=x&amp;q=1", "https://a.org/p?q=1"),  # from an HTML href
         (
             "https://mp.weixin.qq.com/s/FlA1YrR0sLQGJoJZnSXpRw",
             "https://mp.weixin.qq.com/s/FlA1YrR0sLQGJoJZnSXpRw",

@@ -138,7 +138,8 @@ def strip_tracking(url: str) -> str:
         host = _host(urlsplit(base).netloc)
     except ValueError:
         return url
-    pairs = [p for p in query.split("&") if p]
+    sep = "&amp;" if "&amp;" in query else "&"  # hrefs in HTML escape their ampersands
+    pairs = [p for p in query.split(sep) if p]
     keys = [unquote(p.partition("=")[0]) for p in pairs]
     dropped_fragment = False
     if host == "mp.weixin.qq.com" and "__biz" in keys:
@@ -149,7 +150,7 @@ def strip_tracking(url: str) -> str:
         kept = [p for p, k in zip(pairs, keys, strict=True) if not _is_tracking(k, host)]
     if len(kept) == len(pairs) and not dropped_fragment:
         return url
-    return base + ("?" + "&".join(kept) if kept else "") + hash_ + fragment
+    return base + ("?" + sep.join(kept) if kept else "") + hash_ + fragment
 
 
 # ---------------------------------------------------------------- classification
