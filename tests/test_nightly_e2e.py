@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import socket
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -280,6 +283,44 @@ async def test_second_break_updates_the_pr_and_a_relapse_reopens_the_issue(
         writes.branch_file(BRANCH, "README.md")
         == LIST.replace(f"({FRAGILE})", f"({SNAPSHOT})").encode()
     )
+
+
+async def linkwatch_process(web: SimWeb, *args: str) -> subprocess.CompletedProcess[str]:
+    """`linkwatch ARGS` as its own process, the way the workflow step runs it: the API
+    base from the environment (LINKWATCH_GITHUB_API_URL), the token from GITHUB_TOKEN."""
+    env = {
+        **os.environ,
+        "GITHUB_TOKEN": TOKEN,
+        "LINKWATCH_GITHUB_API_URL": web.direct_base("api.github.com"),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "linkwatch", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    return subprocess.CompletedProcess(args, proc.returncode or 0, out.decode(), err.decode())
+
+
+async def test_publish_step_as_a_process(nights: Nights, repo_dir: Path):
+    """The workflow's publish step verbatim, in its own process: exit codes, output lines,
+    a refusal as one line without a traceback, and never the token."""
+    web, writes = nights.web, nights.writes
+    nights.scenario.route(FRAGILE, b.not_found())
+    assert await night(web, fail_after=1) == 1
+    step = ["publish", "--repo", REPO, "--pr"]
+
+    writes.permissions = {"contents"}
+    refused = await linkwatch_process(web, *step)
+    assert refused.returncode == 3, refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and "issues: write" in refused.stderr
+    assert "Traceback" not in refused.stderr and writes.issues == {}
+
+    writes.permissions = {"issues", "contents", "pull_requests"}
+    done = await linkwatch_process(web, *step)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["created issue #1", "opened pull request #2"]
+    for proc in (refused, done):
+        assert TOKEN not in proc.stdout + proc.stderr
 
 
 # ---------------------------------------------------------------- network down
