@@ -120,6 +120,11 @@ def plan_links(
     return web, decided
 
 
+def links_keys(documents: Iterable[Document]) -> dict[str, str]:
+    """Raw URL → the key its result is stored under."""
+    return {link.url: result_key(link) for doc in documents for link in doc.links}
+
+
 def network_looks_down(results: Iterable[LinkResult]) -> bool:
     """More than half of the hosts checked failed only with DNS/connect/timeout errors."""
     outcome_by_host: dict[str, bool] = {}
@@ -350,13 +355,15 @@ async def run_check(
         if not interrupted and network_looks_down(fresh):
             probes = await check_urls(settings.reference_hosts, settings, network)
             if not any(p.verdict in (Verdict.ALIVE, Verdict.REDIRECT) for p in probes):
-                recorder.pending = []
-                if recorder.run_id is not None:
-                    store.finish_run(recorder.run_id, "network_down", {})
+                if recorder.run_id is not None:  # alive answers already stored go too
+                    store.discard_run(recorder.run_id)
                 raise NetworkDown("network unreachable; nothing recorded")
 
         recorder.flush(include_held=True)
         run_id = recorder.ensure_run()
+        store.record_occurrences(
+            run_id, [link for doc in documents for link in doc.links], links_keys(documents)
+        )
         results: dict[str, LinkResult] = dict(recorder.recorded)
         results.update(decided)
         unchecked = [k for k in web if k not in results]
