@@ -19,9 +19,11 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib.resources import files as package_files
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner, Result
@@ -63,6 +65,7 @@ github_write_interval = 0
 """
 QUIET = {"no_progress": True, "quiet": True, "fmt": "text"}
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}
+SCHEMA = "schema/report-1.json"
 
 
 @pytest.fixture
@@ -661,3 +664,44 @@ async def test_refused_publish_exits_3_leaves_nothing_half_done_and_recovers(
     calls = list(writes.calls)
     result = await publish(web)
     assert "nothing published" in result.output and writes.calls == calls
+
+
+async def test_a_link_the_time_budget_did_not_reach_keeps_its_last_state(simweb, repo_dir: Path):
+    """A partial night must not read as "fixed": a broken link that `--max-duration` left
+    for the next night stays broken in the report and the tracking issue stays open."""
+    hosts, per_host = 10, 6
+    broken = "https://site0.example/x/last.pdf"  # the last in its host's queue
+    lines = [
+        f"- E{h}-{i} [[p](https://site{h}.example/x/{i}.pdf)]"
+        for i in range(per_host - 1)
+        for h in range(hosts)
+    ]
+    (repo_dir / "README.md").write_text(
+        "# List\n\n" + "\n".join(lines) + f"\n- Broken [[p]({broken})]\n", encoding="utf-8"
+    )
+    sc = Scenario()
+    for h in range(hosts):
+        sc.host(f"site{h}.example", default=b.slow(0.2))  # a full night: ~1.2 s
+    sc.route(broken, b.not_found())
+    sc.host("reference.example", default=b.ok())
+    github = SimGitHub()
+    github.add_token(TOKEN)
+    writes = RepoWrites(github, REPO, files={"README.md": b"# List\n"})
+    sc.mount("api.github.com", github.handle)
+    web = await simweb(sc)
+    daily = {"per_host": 1, "ttl_alive": "0s"}  # a night apart: every link is due again
+    assert await night(web, **daily) == 0
+    assert await night(web, **daily) == 1
+    assert (await publish(web)).output.splitlines() == ["created issue #1"]
+
+    web.clear_log()
+    assert await night(web, **daily, max_duration="0.8s") == 1
+    assert broken not in {f"https://{r.host}{r.path}" for r in web.log}  # not reached
+    report = json.loads((repo_dir / "reports" / "report.json").read_text())
+    jsonschema.validate(report, json.loads(package_files("linkwatch").joinpath(SCHEMA).read_text()))
+    item = next(i for i in report["links"] if i["url"] == broken)
+    assert (item["state"], item["cached"]) == ("broken", True)
+    assert broken not in report["changes"]["fixed"]
+    result = await publish(web)
+    assert "nothing published" in result.output, result.output
+    assert writes.issues[1]["state"] == "open"

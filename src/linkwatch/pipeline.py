@@ -15,7 +15,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -372,6 +372,9 @@ async def run_check(
                 f"Time budget reached: {len(unchecked)} links left for the next run "
                 "(stalest are checked first)."
             )
+            # their last known state, marked cached: not reaching a broken link is no fix
+            stale = store.latest_results(unchecked)
+            results.update({k: replace(r, cached=True) for k, r in stale.items()})
 
         snapshots: dict[str, str] = {}
         more_time = not interrupted and (deadline is None or time.monotonic() < deadline)
