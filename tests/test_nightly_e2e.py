@@ -668,7 +668,8 @@ async def test_refused_publish_exits_3_leaves_nothing_half_done_and_recovers(
 
 async def test_a_link_the_time_budget_did_not_reach_keeps_its_last_state(simweb, repo_dir: Path):
     """A partial night must not read as "fixed": a broken link that `--max-duration` left
-    for the next night stays broken in the report and the tracking issue stays open."""
+    for the next night stays broken in the report, the tracking issue stays open and the
+    PR keeps its archive fix (the snapshot is known from the night before)."""
     hosts, per_host = 10, 6
     broken = "https://site0.example/x/last.pdf"  # the last in its host's queue
     lines = [
@@ -684,15 +685,19 @@ async def test_a_link_the_time_budget_did_not_reach_keeps_its_last_state(simweb,
         sc.host(f"site{h}.example", default=b.slow(0.2))  # a full night: ~1.2 s
     sc.route(broken, b.not_found())
     sc.host("reference.example", default=b.ok())
+    SimWayback().add(broken, "2021").mount(sc)
     github = SimGitHub()
     github.add_token(TOKEN)
-    writes = RepoWrites(github, REPO, files={"README.md": b"# List\n"})
+    writes = RepoWrites(github, REPO, files={"README.md": (repo_dir / "README.md").read_bytes()})
     sc.mount("api.github.com", github.handle)
     web = await simweb(sc)
     daily = {"per_host": 1, "ttl_alive": "0s"}  # a night apart: every link is due again
     assert await night(web, **daily) == 0
     assert await night(web, **daily) == 1
-    assert (await publish(web)).output.splitlines() == ["created issue #1"]
+    assert (await publish(web)).output.splitlines() == [
+        "created issue #1",
+        "opened pull request #2",
+    ]
 
     web.clear_log()
     assert await night(web, **daily, max_duration="0.8s") == 1
@@ -704,4 +709,4 @@ async def test_a_link_the_time_budget_did_not_reach_keeps_its_last_state(simweb,
     assert broken not in report["changes"]["fixed"]
     result = await publish(web)
     assert "nothing published" in result.output, result.output
-    assert writes.issues[1]["state"] == "open"
+    assert writes.issues[1]["state"] == "open" and writes.issues[2]["state"] == "open"

@@ -26,7 +26,7 @@ from .checker import check_urls
 from .config import Settings
 from .enrich.arxiv import ArxivEnricher, arxiv_results
 from .enrich.github import GithubEnricher, github_results, repo_key
-from .enrich.wayback import find_snapshots
+from .enrich.wayback import find_snapshots, stored_snapshots
 from .extract import extract_file
 from .models import (
     Document,
@@ -381,6 +381,8 @@ async def run_check(
         dead = [r for r in results.values() if r.verdict is Verdict.DEAD and r.url in web]
         if dead and more_time:
             snapshots = await find_snapshots(dead, settings, network, store=store)
+        elif dead:  # no time to ask the archive: what it answered before still holds
+            snapshots = stored_snapshots(store, [r.url for r in dead])
         if settings.check_fragments and more_time:
             findings += await check_external_fragments(documents, results, settings, network)
 
