@@ -47,6 +47,8 @@ ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 MAX_DEFER = 600.0  # a host asking for a longer pause is rate limiting us for this run
 MAX_DEFERRALS = 2  # times one link is put back in the queue after a long Retry-After
 _CHUNK = 64 * 1024
+KEEPALIVE = 1.0  # seconds an idle connection is kept, plus twice the host spacing
+_DRAIN_LIMIT = 64 * 1024  # unwanted bodies up to this size are read to reuse the connection
 
 Validators = tuple[str | None, str | None]  # (ETag, Last-Modified) of the last check
 _deferrals: ContextVar[list[float] | None] = ContextVar("linkwatch_deferrals", default=None)
@@ -193,7 +195,13 @@ class Engine:
 
     async def __aenter__(self) -> Engine:
         s = self.settings
-        connector = self.network.connector(limit=s.concurrency, private_guard=not s.allow_private)
+        connector = self.network.connector(
+            limit=s.concurrency,
+            private_guard=not s.allow_private,
+            # long enough to reuse a connection between spaced requests, short enough
+            # that finished hosts do not keep theirs (each TLS connection costs ~256 KB)
+            keepalive_timeout=KEEPALIVE + 2 * s.host_spacing,
+        )
         tracing = aiohttp.TraceConfig()
         tracing.on_request_headers_sent.append(_mark_sent)
         self._session = aiohttp.ClientSession(
@@ -380,8 +388,10 @@ class Engine:
             wants_body = read_body and method != "HEAD" and resp.status not in REDIRECT_STATUSES
             if wants_body:
                 hop.body, hop.truncated = await _read_capped(resp, self.settings.body_cap)
-            if not wants_body or hop.truncated:
-                resp.close()  # never drain an unwanted or oversized body
+            elif method != "HEAD" and 0 <= (resp.content_length or -1) <= _DRAIN_LIMIT:
+                await resp.read()  # a short unwanted body: drain it to keep the connection
+            if not resp.content.at_eof():
+                resp.close()  # never drain a long or capped body: drop the connection instead
             return hop
 
 
@@ -447,7 +457,9 @@ async def check_urls(
     """Check every distinct URL; results in input order.
 
     Each host gets ``per_host`` workers over its own queue, so a throttled host only
-    slows its own links. A link whose host asked for a pause beyond the cap is checked
+    slows its own links. Hosts are taken busiest first (the busiest host's requests ×
+    spacing bounds the run) and at most ``concurrency`` at a time, which bounds the
+    open connections. A link whose host asked for a pause beyond the cap is checked
     again once the pause is over (if that is within ``MAX_DEFER`` and the deadline).
     ``deadline`` (``time.monotonic()``) stops the run: unfinished links are absent.
     """
@@ -487,13 +499,19 @@ async def check_urls(
             while queue:
                 await run(queue.popleft(), tg)
 
+        open_hosts = asyncio.Semaphore(max(1, settings.concurrency))
+
+        async def host(queue: deque[str], tg: asyncio.TaskGroup) -> None:
+            async with open_hosts:
+                workers = min(len(queue), settings.per_host)
+                await asyncio.gather(*(worker(queue, tg) for _ in range(workers)))
+
         loop = asyncio.get_running_loop()
         when = None if deadline is None else loop.time() + (deadline - time.monotonic())
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout_at(when), asyncio.TaskGroup() as tg:
-                for queue in queues.values():
-                    for _ in range(min(len(queue), settings.per_host)):
-                        tg.create_task(worker(queue, tg))
+                for queue in sorted(queues.values(), key=len, reverse=True):
+                    tg.create_task(host(queue, tg))
         if len(results) < len(distinct):
             log.warning("deadline reached: %d of %d links checked", len(results), len(distinct))
     return [results[url] for url in distinct if url in results]

@@ -47,6 +47,7 @@ class Network:
         limit: int,
         resolver: AbstractResolver | None = None,
         private_guard: bool = False,
+        keepalive_timeout: float = 15.0,
     ) -> aiohttp.TCPConnector:
         """``private_guard`` wraps the resolver in ``guard.GuardedResolver`` (the engine
         turns it on unless ``Settings.allow_private``)."""
@@ -55,6 +56,7 @@ class Network:
             "limit_per_host": 0,
             "ssl": self.ssl(),
             "ttl_dns_cache": 300,
+            "keepalive_timeout": keepalive_timeout,
         }
         if resolver is None and self.resolver_factory is not None:
             resolver = self.resolver_factory()
