@@ -326,6 +326,24 @@ async def test_publish_step_as_a_process(nights: Nights, repo_dir: Path):
         assert TOKEN not in proc.stdout + proc.stderr
 
 
+async def test_publish_with_github_unreachable_is_one_line_exit_3(nights: Nights, repo_dir: Path):
+    """The runner's network drops between the check and publishing: one line, exit 3,
+    and the published state is not advanced (the next publish does the work)."""
+    web, writes = nights.web, nights.writes
+    nights.scenario.route(FRAGILE, b.not_found())
+    assert await night(web, fail_after=1) == 1
+    args = ["publish", "--repo", REPO, "--github-api-url", f"http://127.0.0.1:{closed_port()}"]
+    result = await asyncio.to_thread(
+        CliRunner().invoke, cli, args, env={"GITHUB_TOKEN": TOKEN}, catch_exceptions=False
+    )
+    assert result.exit_code == 3, result.output
+    err = result.stderr.strip()
+    assert len(err.splitlines()) == 1 and "unreachable" in err and "report.json" not in err
+    assert writes.calls == []
+    result = await publish(web)
+    assert result.output.splitlines() == ["created issue #1", "opened pull request #2"]
+
+
 # ---------------------------------------------------------------- network down
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import requests
 from github import Auth, Github, GithubException, InputGitTreeElement
 from github.Issue import Issue
 from github.Repository import Repository
@@ -134,6 +135,7 @@ class Publisher:
             seconds_between_writes=settings.github_write_interval,
         )
         self.repo_name = repo_name
+        self.github_api_url = settings.github_api_url
         self.state: dict[str, Any] = dict(state or {})
         self.result = PublishResult()
 
@@ -145,6 +147,10 @@ class Publisher:
                 self._pull(repo, report, files)
         except GithubException as exc:
             raise PublishError(_describe(exc, self.repo_name)) from None
+        except requests.RequestException as exc:  # no answer at all (network, DNS, timeout)
+            raise PublishError(
+                f"GitHub API unreachable at {self.github_api_url} ({type(exc).__name__})"
+            ) from None
         return self.result
 
     # ---- tracking issue ---------------------------------------------------------------
