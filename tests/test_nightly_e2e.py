@@ -344,6 +344,36 @@ async def test_publish_with_github_unreachable_is_one_line_exit_3(nights: Nights
     assert result.output.splitlines() == ["created issue #1", "opened pull request #2"]
 
 
+async def test_a_second_run_while_one_is_checking_exits_3_and_writes_nothing(
+    simweb, repo_dir: Path, capsys: pytest.CaptureFixture[str]
+):
+    """A manual run started while the nightly one is still checking (same cache DB)."""
+    (repo_dir / "README.md").write_text(
+        "".join(f"- E{i} [[p](https://slow.example/{i}.pdf)]\n" for i in range(6)),
+        encoding="utf-8",
+    )
+    sc = Scenario()
+    sc.host("slow.example", default=b.slow(0.5))
+    sc.host("reference.example", default=b.ok())
+    web = await simweb(sc)
+    first = asyncio.create_task(night(web, per_host=1))  # ~3 s of checking
+    while not web.requests("slow.example"):  # it holds the lock once it asks the web
+        await asyncio.sleep(0.02)
+    db = repo_dir / "cache" / "linkwatch.db"
+    before = db_snapshot(db)
+    capsys.readouterr()
+    second = await asyncio.to_thread(
+        check_cli, ["README.md"], web.network(), "text", out="other-reports"
+    )
+    err = capsys.readouterr().err
+    assert second == 3 and "another linkwatch run holds" in err and "pid" in err, err
+    assert len(err.strip().splitlines()) == 1
+    assert db_snapshot(db) == before and not (repo_dir / "other-reports").exists()
+    assert not first.done()
+    assert await first == 0  # the first run is not disturbed
+    assert len(web.requests("slow.example")) == 6
+
+
 # ---------------------------------------------------------------- network down
 
 
