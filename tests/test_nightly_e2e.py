@@ -89,6 +89,7 @@ def check_cli(files: list[str], network: Network, fmt: str = "text", **flags: An
 
 
 async def night(web: SimWeb, fmt: str = "text", **flags: Any) -> int:
+    """One nightly `linkwatch check README.md`; its exit code."""
     code = await asyncio.to_thread(check_cli, ["README.md"], web.network(), fmt, **flags)
     assert web.refused == []  # simweb's safety net saw no attempt to leave 127.0.0.1
     return code
