@@ -375,6 +375,25 @@ async def test_a_second_run_while_one_is_checking_exits_3_and_writes_nothing(
     assert len(web.requests("slow.example")) == 6
 
 
+async def test_the_night_after_a_change_is_quiet(nights: Nights, repo_dir: Path):
+    """docs/nightly.md: "when nothing changed, no API write is made at all" -- also on the
+    night right after a change, while links are still broken."""
+    web, writes, sc = nights.web, nights.writes, nights.scenario
+    daily = {"fail_after": 1, "ttl_alive": "0s"}
+    sc.route(FRAGILE, b.not_found())
+    assert await night(web, **daily) == 1
+    await publish(web)
+    sc.route("https://papers.example/stable", b.gone())
+    assert await night(web, **daily) == 1
+    assert "commented on issue #1" in (await publish(web)).output  # a real change
+    assert "- newly broken: <https://papers.example/stable>" in writes.issues[1]["body"]
+    calls = list(writes.calls)
+    assert await night(web, **daily) == 1  # the same as the night before
+    result = await publish(web)
+    assert writes.calls == calls, result.output
+    assert "- newly broken: <https://papers.example/stable>" in writes.issues[1]["body"]
+
+
 # ---------------------------------------------------------------- network down
 
 

@@ -47,9 +47,10 @@ def broken_links(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [item for item in report["links"] if item.get("state") == "broken"]
 
 
-def issue_body(report: Mapping[str, Any]) -> str:
-    """The tracking issue: broken links with where and since when. No timestamps of the run
-    itself, so an unchanged night renders the same body and is not edited."""
+def issue_body(report: Mapping[str, Any], last_change: Mapping[str, Any] | None = None) -> str:
+    """The tracking issue: broken links with where and since when, and the last change of
+    that set (kept until the next one). No timestamps of the run itself, so an unchanged
+    night renders the same body and is not edited."""
     broken = broken_links(report)
     lines = [MARKER, ""]
     if not broken:
@@ -66,11 +67,10 @@ def issue_body(report: Mapping[str, Any]) -> str:
         lines.append(
             f"| `{occ['file']}:{occ['line']}` | {entry} | <{item['url']}> | {reason} | {since} |"
         )
-    changes = report.get("changes", {})
-    if changes.get("new") or changes.get("fixed"):
-        lines += ["", "Since the last run:", ""]
-        lines += [f"- newly failing: <{u}>" for u in changes.get("new", [])]
-        lines += [f"- fixed: <{u}>" for u in changes.get("fixed", [])]
+    if last_change and (last_change.get("new") or last_change.get("fixed")):
+        lines += ["", f"Last change ({last_change.get('date') or 'last run'}):", ""]
+        lines += [f"- newly broken: <{u}>" for u in last_change.get("new", [])]
+        lines += [f"- fixed: <{u}>" for u in last_change.get("fixed", [])]
     suggestions = report.get("suggestions", [])
     if suggestions:
         lines += ["", f"{len(suggestions)} suggested edits are in the linkwatch pull request."]
@@ -170,8 +170,15 @@ class Publisher:
 
     def _issue(self, repo: Repository, report: Mapping[str, Any]) -> None:
         broken = sorted(item["url"] for item in broken_links(report))
-        body = issue_body(report)
         known = set(self.state.get("broken", []))
+        last_change = self.state.get("last_change")
+        if "broken" in self.state and known != set(broken):
+            last_change = {
+                "date": str(report.get("generated_at", ""))[:10],
+                "new": [u for u in broken if u not in known],
+                "fixed": sorted(known - set(broken)),
+            }
+        body = issue_body(report, last_change)
         if self.state.get("body_digest") == _digest(body) and known == set(broken):
             return  # quiet night: nothing changed since the last publish
         issue = self._find_issue(repo)
@@ -197,6 +204,7 @@ class Publisher:
             self.result.actions.append(f"closed issue #{issue.number}")
         self.state.update(
             broken=broken,
+            last_change=last_change,
             body_digest=_digest(body),
             issue=issue.number if issue is not None else None,
         )
