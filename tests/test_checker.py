@@ -460,7 +460,7 @@ async def test_politeness_per_host_limit_and_spacing_while_other_hosts_flow(simw
     starts = [r.t for r in web.requests("busy.example.org")]
     assert len(starts) == 100
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert min(gaps) >= 0.05 - 0.005  # a few ms of scheduling slack
+    assert min(gaps) >= 0.05 - 0.01, gaps  # arrival times carry event-loop jitter
     busy_done = max(starts) - started
     other_done = max(r.t for r in web.requests("other.example.org")) - started
     assert busy_done >= 99 * 0.05

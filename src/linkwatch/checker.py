@@ -30,15 +30,11 @@ from yarl import URL
 
 from .config import Settings
 from .guard import PrivateAddressError, check_host
-from .models import ErrorCode, LinkResult, UrlInfo, Verdict
+from .models import ErrorCode, LinkResult, Verdict
 from .net import Network
 from .politeness import Deferred, HostLimiter, Slot, parse_retry_after
 from .sites import rule_for
-
-try:
-    from .urls import classify
-except ImportError:  # urls.py is written in parallel; until it lands, no site classification
-    classify = None
+from .urls import classify
 
 log = logging.getLogger(__name__)
 
@@ -252,6 +248,7 @@ class Engine:
     async def _run_rule(self, url: str) -> LinkResult:
         try:
             parsed = URL(url)
+            info = classify(url)
         except (ValueError, TypeError) as exc:
             return LinkResult(
                 url, Verdict.DEAD, error=ErrorCode.INVALID_URL, reason=f"invalid URL: {exc}"
@@ -263,7 +260,6 @@ class Engine:
             return LinkResult(
                 url, Verdict.DEAD, error=ErrorCode.INVALID_URL, reason="invalid URL: no host"
             )
-        info = _classify(url, parsed)
         rule = rule_for(info)
         try:
             return await rule.check(info, self)
@@ -433,17 +429,6 @@ def _redirect_target(
     if text in visited:
         return None, f"redirect loop: {current} → {text}"
     return str(target), None
-
-
-def _classify(url: str, parsed: URL) -> UrlInfo:
-    if classify is not None:
-        return classify(url)
-    return UrlInfo(
-        url=url,
-        normalized=str(parsed.with_fragment(None)),
-        fragment=parsed.fragment or None,
-        host=(parsed.host or "").lower(),
-    )
 
 
 async def check_urls(
