@@ -395,6 +395,20 @@ async def test_the_night_after_a_change_is_quiet(nights: Nights, repo_dir: Path)
     assert "- newly broken: <https://papers.example/stable>" in writes.issues[1]["body"]
 
 
+async def test_publish_without_pr_does_not_promise_a_pull_request(nights: Nights, repo_dir: Path):
+    web, writes = nights.web, nights.writes
+    nights.scenario.route(FRAGILE, b.not_found())
+    assert await night(web, fail_after=1) == 1
+    args = ["publish", "--repo", REPO, "--github-api-url", web.direct_base("api.github.com")]
+    result = await asyncio.to_thread(
+        CliRunner().invoke, cli, args, env={"GITHUB_TOKEN": TOKEN}, catch_exceptions=False
+    )
+    assert result.output.splitlines() == ["created issue #1"]
+    body = writes.issues[1]["body"]
+    assert "1 suggested edits are in the linkwatch report" in body
+    assert "pull request" not in body and writes.open_issues(pulls=True) == []
+
+
 # ---------------------------------------------------------------- network down
 
 

@@ -47,7 +47,9 @@ def broken_links(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [item for item in report["links"] if item.get("state") == "broken"]
 
 
-def issue_body(report: Mapping[str, Any], last_change: Mapping[str, Any] | None = None) -> str:
+def issue_body(
+    report: Mapping[str, Any], last_change: Mapping[str, Any] | None = None, *, pr: bool = True
+) -> str:
     """The tracking issue: broken links with where and since when, and the last change of
     that set (kept until the next one). No timestamps of the run itself, so an unchanged
     night renders the same body and is not edited."""
@@ -73,7 +75,8 @@ def issue_body(report: Mapping[str, Any], last_change: Mapping[str, Any] | None 
         lines += [f"- fixed: <{u}>" for u in last_change.get("fixed", [])]
     suggestions = report.get("suggestions", [])
     if suggestions:
-        lines += ["", f"{len(suggestions)} suggested edits are in the linkwatch pull request."]
+        where = "the linkwatch pull request" if pr else "the linkwatch report (reports/report.md)"
+        lines += ["", f"{len(suggestions)} suggested edits are in {where}."]
     return "\n".join(lines) + "\n"
 
 
@@ -142,7 +145,7 @@ class Publisher:
     def run(self, report: Mapping[str, Any], files: dict[str, bytes], *, pr: bool) -> PublishResult:
         try:
             repo = self.github.get_repo(self.repo_name)
-            self._issue(repo, report)
+            self._issue(repo, report, pr=pr)
             if pr:
                 self._pull(repo, report, files)
         except GithubException as exc:
@@ -168,7 +171,7 @@ class Publisher:
                 return issue
         return None
 
-    def _issue(self, repo: Repository, report: Mapping[str, Any]) -> None:
+    def _issue(self, repo: Repository, report: Mapping[str, Any], *, pr: bool) -> None:
         broken = sorted(item["url"] for item in broken_links(report))
         known = set(self.state.get("broken", []))
         last_change = self.state.get("last_change")
@@ -178,7 +181,7 @@ class Publisher:
                 "new": [u for u in broken if u not in known],
                 "fixed": sorted(known - set(broken)),
             }
-        body = issue_body(report, last_change)
+        body = issue_body(report, last_change, pr=pr)
         if self.state.get("body_digest") == _digest(body) and known == set(broken):
             return  # quiet night: nothing changed since the last publish
         issue = self._find_issue(repo)
