@@ -271,6 +271,13 @@ async def test_retry_after_beyond_cap_is_unverifiable_without_waiting(simweb):
     assert len(web.log) == 1
 
 
+async def test_503_with_a_long_retry_after_is_unverifiable_not_dead(simweb):
+    web = await simweb(Scenario().route(H + "/maint", b.status(503, headers={"Retry-After": "30"})))
+    result = await check(web, H + "/maint", fast(retry_after_cap=1.0))
+    assert result.verdict is Verdict.UNVERIFIABLE and result.error is ErrorCode.RATE_LIMITED
+    assert result.status == 503 and len(web.log) == 1
+
+
 async def test_hang_is_dead_within_the_timeout(simweb):
     web = await simweb(Scenario().route(H + "/hang", b.hang()))
     settings = fast(timeout=0.5, max_retries=1)

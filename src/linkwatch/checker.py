@@ -141,7 +141,10 @@ def describe_error(exc: BaseException, host: str, settings: Settings) -> tuple[E
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return ErrorCode.DNS, f"cannot resolve {host}: {_dns_reason(exc.os_error)}"
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return ErrorCode.TIMEOUT, f"connecting to {host} timed out"
+        return (
+            ErrorCode.TIMEOUT,
+            f"connecting to {host} timed out after {settings.connect_timeout:g} s",
+        )
     if isinstance(exc, asyncio.TimeoutError):
         return ErrorCode.TIMEOUT, f"timed out after {settings.timeout:g} s"
     if isinstance(exc, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError | ValueError):

@@ -84,7 +84,7 @@ def result_from_page(url: str, page: Page) -> LinkResult:
     elif status in (401, 403):
         result.verdict, result.error = Verdict.UNVERIFIABLE, ErrorCode.BLOCKED
         result.reason = f"{status} from {host}: the site blocks checkers"
-    elif status == 429:
+    elif status == 429 or page.deferred_until is not None:  # 429, or 503 + long Retry-After
         result.verdict, result.error = Verdict.UNVERIFIABLE, ErrorCode.RATE_LIMITED
         result.reason = f"{status_text(status)} from {host} after {page.attempts} attempts"
         if page.deferred_until is not None:
