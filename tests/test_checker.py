@@ -11,12 +11,14 @@ import time
 import pytest
 from aiohttp import web as aioweb
 
+from linkwatch import sites
 from linkwatch.checker import Engine, check_urls, describe_error
 from linkwatch.config import Settings
-from linkwatch.models import ErrorCode, RedirectKind, Verdict
+from linkwatch.models import ErrorCode, LinkResult, RedirectKind, Verdict
 from linkwatch.simweb import Scenario
 from linkwatch.simweb import behaviours as b
 from linkwatch.simweb.behaviours import RouteState
+from linkwatch.urls import classify
 
 H = "https://example.org"
 # not HTML: a HEAD settles it (site rules GET HTML pages to look for soft 404s), so
@@ -507,3 +509,39 @@ async def test_host_rate_limit_answers_are_honoured(simweb):
     results = await check_urls(urls, fast(per_host=6), web.network())
     assert all(r.verdict is Verdict.ALIVE for r in results)
     assert any(r.status == 429 for r in web.log)
+
+
+# -- site rules plug in by host suffix -------------------------------------------------------
+
+
+class EchoRule:
+    """A site rule that fetches through the engine and reports what it saw."""
+
+    name = "echo"
+
+    async def check(self, info, engine):
+        page = await engine.fetch(info.normalized)
+        return LinkResult(info.normalized, Verdict.ALIVE, status=page.status, reason=page.text)
+
+
+class BrokenRule:
+    name = "broken"
+
+    async def check(self, info, engine):
+        raise KeyError("oops")
+
+
+async def test_registered_rule_is_used_for_its_host_and_subdomains(simweb, monkeypatch):
+    monkeypatch.setattr(sites, "_RULES", dict(sites._RULES))
+    sites.register(EchoRule(), hosts=["echo.example"])
+    sites.register(BrokenRule(), hosts=["broken.echo.example"])
+    sc = Scenario().host("www.echo.example", b.ok(body="hi", content_type="text/plain"))
+    web = await simweb(sc.host("broken.echo.example", PLAIN).host("other.example", PLAIN))
+    echoed = await check(web, "https://www.echo.example/x")
+    assert (
+        echoed.reason == "hi" and echoed.checked_at and echoed.url == "https://www.echo.example/x"
+    )
+    broken = await check(web, "https://broken.echo.example/")  # longest suffix wins
+    assert broken.verdict is Verdict.UNVERIFIABLE
+    assert broken.reason == "internal error in broken rule: 'oops'"
+    assert sites.rule_for(classify("https://other.example/")).name == "generic"
