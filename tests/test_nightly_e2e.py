@@ -409,6 +409,35 @@ async def test_publish_without_pr_does_not_promise_a_pull_request(nights: Nights
     assert "pull request" not in body and writes.open_issues(pulls=True) == []
 
 
+async def test_a_lost_cache_does_not_read_as_all_fixed(nights: Nights, repo_dir: Path):
+    """The cache DB is gone (evicted, never saved): the still-dead link counts afresh as
+    failing (1 of 2). With no memory of what was published, publish must not close the
+    issue and the PR over it; the next night it is broken again and all stays open."""
+    web, writes = nights.web, nights.writes
+    nights.scenario.route(FRAGILE, b.not_found())
+    for _ in range(2):
+        await night(web)
+    assert (await publish(web)).output.splitlines() == [
+        "created issue #1",
+        "opened pull request #2",
+    ]
+
+    (repo_dir / "cache" / "linkwatch.db").unlink()
+    assert await night(web) == 0  # failing (1 of 2) again
+    result = await publish(web)
+    assert "closed" not in result.output, result.output
+    assert writes.issues[1]["state"] == "open" and writes.issues[2]["state"] == "open"
+    assert f"heads/{BRANCH}" in writes.refs
+
+    assert await night(web) == 1
+    result = await publish(web)
+    assert "closed" not in result.output and "commented" not in result.output, result.output
+    assert len(writes.open_issues()) == 1 and len(writes.open_issues(pulls=True)) == 1
+    calls = list(writes.calls)
+    assert await night(web) == 1
+    assert "nothing published" in (await publish(web)).output and writes.calls == calls
+
+
 # ---------------------------------------------------------------- network down
 
 
