@@ -32,7 +32,7 @@ def test_workflow_yaml_structure():
     steps = doc["jobs"]["check"]["steps"]
     uses = [s.get("uses", "").split("@")[0] for s in steps]
     assert uses[:2] == ["actions/checkout", "actions/setup-python"]
-    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache"))
+    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache/restore"))
     assert cache["with"]["path"] == "cache/linkwatch.db"
     assert "${{ github.run_id }}" in cache["with"]["key"]
     assert cache["with"]["restore-keys"].strip() == "linkwatch-db-"

@@ -136,13 +136,6 @@ def workflow_publishes_on() -> set[str]:
     return set(re.findall(r"steps\.check\.outputs\.exit == '(\d+)'", step["if"]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="template: actions/cache saves only when the job succeeds (post-if: success()), "
-    "and the job ends red on every broken night, so history counters and the published "
-    "state are lost exactly then; needs actions/cache/restore + actions/cache/save "
-    "with if: always() after publish",
-)
 def test_workflow_saves_the_store_on_red_nights_too():
     """Everything these tests rely on across nights (failure counts, the published state)
     lives in the DB: the workflow must save it after publishing, even when it ends red."""
