@@ -9,6 +9,7 @@ count the attempts, which must stay at zero).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,7 @@ def _refuse_socket(addr_info: tuple[Any, ...]) -> object:
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A list directory as cwd, no config or token from the environment, no network."""
     ATTEMPTS.clear()
     monkeypatch.chdir(tmp_path)
