@@ -431,6 +431,43 @@ async def test_a_lost_cache_does_not_read_as_all_fixed(nights: Nights, repo_dir:
     assert "nothing published" in (await publish(web)).output and writes.calls == calls
 
 
+async def test_nights_with_enrichment_rename_pr_then_quiet(simweb, repo_dir: Path):
+    """The nightly's real configuration (APIs asked, token set): a renamed repository gives
+    a PR on the first night without any issue; the next nights are quiet."""
+    old, new = "https://github.com/old-org/attn", "https://github.com/new-org/attn"
+    listing = f"# List\n\n- Attn [[code]({old})] [[paper](https://papers.example/a)]\n"
+    (repo_dir / "README.md").write_text(listing, encoding="utf-8")
+    sc = Scenario()
+    github = SimGitHub()
+    github.add_token(TOKEN)
+    github.add_repo("old-org/attn", stars=10)
+    github.rename("old-org/attn", "new-org/attn")
+    writes = RepoWrites(github, REPO, files={"README.md": listing.encode()})
+    sc.mount("api.github.com", github.handle)
+    sc.mount("export.arxiv.org", SimArxiv([]).handle)
+    sc.host("github.com", default=b.redirect(301, new))
+    sc.route(new, github_page("new-org/attn"))
+    sc.host("papers.example", default=b.ok())
+    sc.host("reference.example", default=b.ok())
+    web = await simweb(sc)
+    apis = {
+        "enrich": True,
+        "github_token": TOKEN,
+        "arxiv_interval": 0.05,
+        "arxiv_api_url": web.direct_base("export.arxiv.org") + "/api/query",
+        "github_api_url": web.direct_base("api.github.com"),
+    }
+    assert await night(web, **apis) == 0
+    assert (await publish(web)).output.splitlines() == ["opened pull request #1"]
+    assert writes.issues.keys() == {1}  # the PR only: nothing is broken
+    assert writes.branch_file(BRANCH, "README.md") == listing.replace(old, new).encode()
+    calls = list(writes.calls)
+    for _ in range(2):
+        assert await night(web, **apis) == 0
+        assert "nothing published" in (await publish(web)).output
+    assert writes.calls == calls
+
+
 # ---------------------------------------------------------------- network down
 
 
