@@ -111,6 +111,9 @@ async def test_warm_run_asks_nothing_for_fresh_links_and_refresh_asks_again(
     assert ("papers.example", "/good.pdf") not in asked
     assert ("code.example", "/good") not in asked
     assert ("papers.example", "/gone") in asked  # dead links are re-checked every run
+    # ...with one GET, where a first check needs HEAD and a confirming GET
+    assert [r.method for r in web.requests("papers.example", "/gone")] == ["GET"]
+    assert [r.method for r in web.requests("old.example")] == ["GET"]  # the redirect too
     assert by_url(second.report)["https://code.example/good"]["cached"] is True
     web.clear_log()
     refresh = settings_for(tmp_path, refresh=True)

@@ -190,6 +190,9 @@ class Engine:
         self.limiter = HostLimiter(settings.per_host, settings.host_spacing, settings.concurrency)
         # (ETag, Last-Modified) per URL from the previous run: sent as conditional headers
         self.validators: dict[str, Validators] = {}
+        # URLs that failed or moved last run: one GET settles them where HEAD would need
+        # a confirming GET (dead) or a second walk of the chain (redirect)
+        self.get_first: set[str] = set()
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Engine:
@@ -441,6 +444,7 @@ async def check_urls(
     on_result: Callable[[LinkResult], None] | None = None,
     deadline: float | None = None,
     validators: Mapping[str, Validators] | None = None,
+    get_first: Iterable[str] = (),
 ) -> list[LinkResult]:
     """Check every distinct URL; results in input order.
 
@@ -459,6 +463,7 @@ async def check_urls(
 
     async with Engine(settings, network) as engine:
         engine.validators.update(validators or {})
+        engine.get_first.update(get_first)
 
         def finish(result: LinkResult) -> None:
             results[result.url] = result

@@ -425,9 +425,15 @@ async def _check_pages(
 ) -> None:
     if not keys:
         return
-    validators = store.validators(keys)
+    previous = store.latest_results(keys)
     await check_urls(
-        keys, settings, network, on_result=on_result, deadline=deadline, validators=validators
+        keys,
+        settings,
+        network,
+        on_result=on_result,
+        deadline=deadline,
+        validators=store.validators(keys),
+        get_first=[k for k, r in previous.items() if r.verdict in (Verdict.DEAD, Verdict.REDIRECT)],
     )
 
 

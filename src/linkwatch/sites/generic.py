@@ -109,10 +109,14 @@ class GenericRule:
 
     async def check(self, info: UrlInfo, engine: Engine) -> LinkResult:
         """HEAD; GET when HEAD is unreliable or the host may hide a soft 404 behind a 200
-        (``soft404.body_needed``); then bot walls and soft 404s get their say."""
-        page = await engine.fetch(info.normalized, method="HEAD", read_body=False)
-        if head_unreliable(page) or await soft404.body_needed(info, page, engine):
+        (``soft404.body_needed``), or at once for links that failed or moved last run;
+        then bot walls and soft 404s get their say."""
+        if info.normalized in engine.get_first:
             page = await engine.fetch(info.normalized, method="GET")
+        else:
+            page = await engine.fetch(info.normalized, method="HEAD", read_body=False)
+            if head_unreliable(page) or await soft404.body_needed(info, page, engine):
+                page = await engine.fetch(info.normalized, method="GET")
         page, walled = await check_wall(info, page, engine, retried=page.method == "GET")
         result = result_from_page(info.normalized, page)
         if walled:
