@@ -462,6 +462,19 @@ def test_venue_changes(venue: str, journal_ref: str | None, comment: str | None,
     assert all(s.confidence is Confidence.LOW for s in found)
 
 
+def test_no_venue_inserted_into_a_link_label_that_doubles_as_the_title():
+    """``- [Paper Title](arxiv…)``: the title is the label; inserting after it would land
+    inside the brackets (found by the property test)."""
+    data = b"- - [paper](https://arxiv.org/abs/2001.00001)\n"
+    paper = _paper("2001.00001", "ECCV 2019")
+    doc = extract_text(data, "x.md")
+    alive = LinkResult(url="https://arxiv.org/abs/2001.00001", verdict=Verdict.ALIVE, status=200)
+    found = candidates(
+        [doc], {alive.url: alive}, {"2001.00001": paper}, {}, {}, {}, Settings(), {"x.md": data}
+    )
+    assert [s for s in found if s.kind == "venue"] == []
+
+
 def test_arxiv_only_entry_gets_the_published_venue_in_the_list_style():
     data = (
         b"## arXiv papers\n"

@@ -607,6 +607,10 @@ def _venue(entry: Entry, paper: PaperMeta, data: bytes | None, sep: str) -> list
     at = data.find(title, entry.start, entry.end)
     if not title or at < 0:
         return []
+    first = entry.links[0] if entry.links else None
+    markup = _markup_span(data, first) if first is not None else None
+    if first is not None and at + len(title) > (markup[0] if markup else first.start):
+        return []  # the title is the link's own label: no text of the entry to extend
     text = f" ({name}{sep}{year})"
     return [_insert(entry.file, data, at + len(title), text, "venue", Confidence.LOW, why)]
 
