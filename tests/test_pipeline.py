@@ -114,6 +114,8 @@ async def test_warm_run_asks_nothing_for_fresh_links_and_refresh_asks_again(
     # ...with one GET, where a first check needs HEAD and a confirming GET
     assert [r.method for r in web.requests("papers.example", "/gone")] == ["GET"]
     assert [r.method for r in web.requests("old.example")] == ["GET"]  # the redirect too
+    assert web.requests("new.example") == []  # its target was checked within the alive TTL
+    assert "target last checked" in by_url(second.report)["https://old.example/paper"]["reason"]
     assert by_url(second.report)["https://code.example/good"]["cached"] is True
     web.clear_log()
     refresh = settings_for(tmp_path, refresh=True)
@@ -210,3 +212,26 @@ async def test_check_fragments_of_external_pages(simweb, tmp_path: Path):
     )
     [finding] = checked.report["findings"]
     assert finding["kind"] == "missing_fragment" and "#gone" in finding["message"]
+
+
+async def test_a_redirect_that_moved_elsewhere_is_followed_again(simweb, tmp_path: Path):
+    listing = tmp_path / "moved.md"
+    listing.write_text("- A [[x](https://old.example/paper)]\n")
+    sc = base_scenario()
+    sc.host("newer.example", default=b.ok(title="Newer home"))
+    web = await simweb(sc)
+    settings = settings_for(tmp_path)
+    await run_check([listing], settings, web.network())
+    sc.host("old.example", default=b.redirect(301, "https://newer.example/paper"))
+    web.clear_log()
+    second = await run_check([listing], settings, web.network())
+    moved = by_url(second.report)["https://old.example/paper"]
+    assert (moved["verdict"], moved["final_url"]) == ("redirect", "https://newer.example/paper")
+    assert [r.host for r in web.log if r.host != "reference.example"] == [
+        "old.example",
+        "old.example",
+        "newer.example",
+    ]
+    sc.host("newer.example", default=b.not_found())
+    third = await run_check([listing], settings_for(tmp_path, ttl_alive=0), web.network())
+    assert by_url(third.report)["https://old.example/paper"]["verdict"] == "dead"

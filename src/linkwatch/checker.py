@@ -193,6 +193,9 @@ class Engine:
         # URLs that failed or moved last run: one GET settles them where HEAD would need
         # a confirming GET (dead) or a second walk of the chain (redirect)
         self.get_first: set[str] = set()
+        # permanent redirects of the last run whose target was verified within the alive
+        # TTL: one request confirms the first hop still points at the same place
+        self.known_redirects: dict[str, LinkResult] = {}
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Engine:
@@ -445,6 +448,7 @@ async def check_urls(
     deadline: float | None = None,
     validators: Mapping[str, Validators] | None = None,
     get_first: Iterable[str] = (),
+    known_redirects: Mapping[str, LinkResult] | None = None,
 ) -> list[LinkResult]:
     """Check every distinct URL; results in input order.
 
@@ -464,6 +468,7 @@ async def check_urls(
     async with Engine(settings, network) as engine:
         engine.validators.update(validators or {})
         engine.get_first.update(get_first)
+        engine.known_redirects.update(known_redirects or {})
 
         def finish(result: LinkResult) -> None:
             results[result.url] = result

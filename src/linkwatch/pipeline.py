@@ -34,6 +34,7 @@ from .models import (
     Link,
     LinkResult,
     PaperMeta,
+    RedirectKind,
     RepoMeta,
     Suggestion,
     Target,
@@ -42,6 +43,7 @@ from .models import (
 from .net import Network
 from .report import ReportInput, build_report, render_markdown, result_key
 from .sites.fragments import check_external_fragments
+from .sites.generic import target_checked_at
 from .sites.local import check_local
 from .store import Store
 from .urls import classify
@@ -426,6 +428,14 @@ async def _check_pages(
     if not keys:
         return
     previous = store.latest_results(keys)
+    now = datetime.now(UTC)
+    known_redirects = {
+        key: result
+        for key, result in previous.items()
+        if result.redirect_kind is RedirectKind.PERMANENT
+        and result.verdict is Verdict.REDIRECT
+        and _age(target_checked_at(result) or result.checked_at, now) < settings.ttl_alive
+    }
     await check_urls(
         keys,
         settings,
@@ -434,7 +444,16 @@ async def _check_pages(
         deadline=deadline,
         validators=store.validators(keys),
         get_first=[k for k, r in previous.items() if r.verdict in (Verdict.DEAD, Verdict.REDIRECT)],
+        known_redirects=known_redirects,
     )
+
+
+def _age(stamp: str, now: datetime) -> float:
+    """Seconds since an ISO time (infinite when it cannot be read)."""
+    try:
+        return (now - datetime.fromisoformat(stamp.replace("Z", "+00:00"))).total_seconds()
+    except ValueError:
+        return float("inf")
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

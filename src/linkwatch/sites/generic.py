@@ -102,6 +102,40 @@ def result_from_page(url: str, page: Page) -> LinkResult:
     return result
 
 
+TARGET_NOTE = "target checked "
+
+
+def target_checked_at(result: LinkResult) -> str | None:
+    """When the target of a permanent redirect was last fetched (from the result's notes)."""
+    for note in result.notes:
+        if note.startswith(TARGET_NOTE):
+            return note.removeprefix(TARGET_NOTE)
+    return None
+
+
+async def still_moved(url: str, known: LinkResult, engine: Engine) -> LinkResult | None:
+    """The previous redirect verdict, when the first hop still answers the same permanent
+    redirect; None when anything changed (then the link is checked in full)."""
+    if len(known.chain) < 2:
+        return None
+    page = await engine.fetch(url, method="GET", read_body=False, follow_redirects=False)
+    location = page.headers.get("Location") if page.status in (301, 308) else None
+    if location is None or str(URL(url).join(URL(location))) != known.chain[1][1]:
+        return None
+    checked = target_checked_at(known) or known.checked_at
+    return LinkResult(
+        url,
+        Verdict.REDIRECT,
+        status=page.status,
+        final_url=known.final_url,
+        redirect_kind=RedirectKind.PERMANENT,
+        reason=f"moved permanently to {known.final_url} (target last checked {checked[:10]})",
+        attempts=page.attempts,
+        chain=known.chain,
+        notes=[n for n in known.notes if not n.startswith(TARGET_NOTE)] + [TARGET_NOTE + checked],
+    )
+
+
 class GenericRule:
     """Any host without a site module."""
 
@@ -111,6 +145,11 @@ class GenericRule:
         """HEAD; GET when HEAD is unreliable or the host may hide a soft 404 behind a 200
         (``soft404.body_needed``), or at once for links that failed or moved last run;
         then bot walls and soft 404s get their say."""
+        known = engine.known_redirects.get(info.normalized)
+        if known is not None:
+            still = await still_moved(info.normalized, known, engine)
+            if still is not None:
+                return still
         if info.normalized in engine.get_first:
             page = await engine.fetch(info.normalized, method="GET")
         else:
