@@ -507,6 +507,14 @@ def github_results(
     """Verdicts the API answers settle; keys not refreshed get none (checked as pages)."""
     now = _iso(time.time())
     results: list[LinkResult] = []
+
+    def answer(url: str, verdict: Verdict, status: int, reason: str, **extra: Any) -> None:
+        results.append(
+            LinkResult(
+                url, verdict, status=status, reason=reason, attempts=1, checked_at=now, **extra
+            )
+        )
+
     for key, urls in links_by_repo.items():
         if key in lookup.unrefreshed:
             continue
@@ -514,71 +522,42 @@ def github_results(
         notes = ["archived"] if meta is not None and meta.archived else []
         for url in urls:
             if key in lookup.missing:
-                results.append(
-                    LinkResult(
-                        url,
-                        Verdict.DEAD,
-                        status=404,
-                        error=ErrorCode.HTTP,
-                        reason=f"GitHub repository {_linked_name(url, 2)} not found",
-                        attempts=1,
-                        checked_at=now,
-                    )
+                name = _linked_name(url, 2)
+                answer(
+                    url,
+                    Verdict.DEAD,
+                    404,
+                    f"GitHub repository {name} not found",
+                    error=ErrorCode.HTTP,
                 )
             elif key in lookup.renamed:
                 new = lookup.renamed[key]
-                results.append(
-                    LinkResult(
-                        url,
-                        Verdict.REDIRECT,
-                        status=301,
-                        final_url=_replace_repo(url, new),
-                        redirect_kind=RedirectKind.PERMANENT,
-                        reason=f"GitHub repository renamed to {new}",
-                        attempts=1,
-                        checked_at=now,
-                        notes=list(notes),
-                    )
+                answer(
+                    url,
+                    Verdict.REDIRECT,
+                    301,
+                    f"GitHub repository renamed to {new}",
+                    final_url=_replace_repo(url, new),
+                    redirect_kind=RedirectKind.PERMANENT,
+                    notes=list(notes),
                 )
             elif meta is not None:
                 reason = "GitHub repository exists" + (" (archived)" if meta.archived else "")
-                results.append(
-                    LinkResult(
-                        url,
-                        Verdict.ALIVE,
-                        status=200,
-                        reason=reason,
-                        attempts=1,
-                        checked_at=now,
-                        notes=list(notes),
-                    )
-                )
+                answer(url, Verdict.ALIVE, 200, reason, notes=list(notes))
     for login, urls in (links_by_owner or {}).items():
         if login in lookup.unrefreshed_owners:
             continue
         for url in urls:
             if login in lookup.missing_owners:
-                results.append(
-                    LinkResult(
-                        url,
-                        Verdict.DEAD,
-                        status=404,
-                        error=ErrorCode.HTTP,
-                        reason=f"GitHub user or organization {_linked_name(url, 1)} not found",
-                        attempts=1,
-                        checked_at=now,
-                    )
+                name = _linked_name(url, 1)
+                answer(
+                    url,
+                    Verdict.DEAD,
+                    404,
+                    f"GitHub user or organization {name} not found",
+                    error=ErrorCode.HTTP,
                 )
             elif login in lookup.owners:
                 kind = "organization" if lookup.owners[login] == "Organization" else "user"
-                results.append(
-                    LinkResult(
-                        url,
-                        Verdict.ALIVE,
-                        status=200,
-                        reason=f"GitHub {kind} exists",
-                        attempts=1,
-                        checked_at=now,
-                    )
-                )
+                answer(url, Verdict.ALIVE, 200, f"GitHub {kind} exists")
     return results
