@@ -69,6 +69,13 @@ VERDICTS = [
         "502 Bad Gateway after 3 attempts",
     ),
     ("/teapot", b.status(418), Verdict.DEAD, ErrorCode.HTTP, "418 I'm a Teapot"),
+    (
+        "/linkedin",
+        b.status(999),
+        Verdict.UNVERIFIABLE,
+        ErrorCode.BLOCKED,
+        "non-standard status 999 from example.org: the site refuses checkers",
+    ),
     ("/bad", b.status(400), Verdict.DEAD, ErrorCode.HTTP, "400 Bad Request"),
     (
         "/private",

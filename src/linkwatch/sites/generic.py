@@ -35,11 +35,11 @@ def status_text(status: int) -> str:
 
 def head_unreliable(page: Page) -> bool:
     """HEAD answers that a GET must confirm: refusals (405, 501) and servers that answer
-    HEAD wrongly (404/403/400/500); 429 and 503 are throttling and stay as they are."""
+    HEAD wrongly (404/403/400/500, LinkedIn's 999); 429 and 503 are throttling."""
     return (
         page.failure is None
         and page.status is not None
-        and 400 <= page.status < 600
+        and page.status >= 400
         and page.status not in (429, 503)
     )
 
@@ -89,6 +89,9 @@ def result_from_page(url: str, page: Page) -> LinkResult:
         result.reason = f"{status_text(status)} from {host} after {page.attempts} attempts"
         if page.deferred_until is not None:
             result.reason = f"rate limited by {host}: it asks for a longer pause than allowed"
+    elif status >= 600:  # not HTTP: LinkedIn's 999 and other refusals of checkers
+        result.verdict, result.error = Verdict.UNVERIFIABLE, ErrorCode.BLOCKED
+        result.reason = f"non-standard status {status} from {host}: the site refuses checkers"
     elif status >= 500:
         result.error = ErrorCode.HTTP
         result.reason = f"{status_text(status)} after {page.attempts} attempts"
