@@ -17,7 +17,7 @@ import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 from click.testing import CliRunner, Result
 
-import linkwatch.cli
+import linkwatch.cli.run
 from linkwatch.cli import cli
 from linkwatch.net import Network
 from linkwatch.store import Store
@@ -58,7 +58,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     for name in ("GITHUB_TOKEN", "LINKWATCH_GITHUB_TOKEN", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(
-        linkwatch.cli,
+        linkwatch.cli.run,
         "Network",
         lambda: Network(resolver_factory=NoNetwork, socket_factory=_refuse_socket),
     )

@@ -1,0 +1,93 @@
+"""``linkwatch init github-actions`` and ``linkwatch publish``: the nightly job's commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from . import (
+    EXIT_CANNOT_JUDGE,
+    EXIT_USAGE,
+    cli,
+    console,
+    fail,
+    settings_from,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+# ---------------------------------------------------------------- init
+
+
+@cli.group()
+def init() -> None:
+    """Write configuration for running linkwatch elsewhere (CI)."""
+
+
+@init.command("github-actions")
+@click.argument("files", nargs=-1)
+@click.option("--cron", default=None, help="Schedule (default: nightly at 03:17 UTC).")
+@click.option("--package", default="linkwatch", help="What `pip install` installs.")
+@click.option("--force", is_flag=True, help="Overwrite an existing workflow.")
+def init_github_actions(
+    files: tuple[str, ...], cron: str | None, package: str, force: bool
+) -> None:
+    """Write .github/workflows/linkwatch.yml: a nightly check of FILES (default README.md)."""
+    from ..nightly import DEFAULT_CRON, WorkflowExists, render_workflow, write_workflow
+
+    content = render_workflow(list(files) or ["README.md"], cron or DEFAULT_CRON, package)
+    try:
+        path = write_workflow(Path.cwd(), content, force=force)
+    except WorkflowExists as exc:
+        fail(str(exc), EXIT_USAGE)
+    except OSError as exc:
+        fail(f"cannot write the workflow: {exc.strerror or exc}", EXIT_USAGE)
+    console.print(f"wrote {path}; see docs/nightly.md for what it does", highlight=False)
+
+
+# ---------------------------------------------------------------- publish
+
+
+@cli.command()
+@click.option("--repo", "repo_name", required=True, help="owner/name of the list's repository.")
+@click.option("--pr", is_flag=True, help="Also open or update the pull request with the fixes.")
+@click.option("--out", type=click.Path(path_type=Path), help="Where report.json is (reports/).")
+@click.option("--db", type=click.Path(path_type=Path), help="SQLite store (cache/linkwatch.db).")
+@click.option("--github-api-url", type=str, help="GitHub API base (Enterprise: …/api/v3).")
+@click.pass_context
+def publish(ctx: click.Context, repo_name: str, pr: bool, **opts: Any) -> None:
+    """Create or update the tracking issue (and the fix PR) from the latest report.
+
+    Needs GITHUB_TOKEN. Writes nothing when nothing changed since the last publish.
+    """
+    from ..publish import Publisher, PublishError, patched_files
+    from ..store import Store, StoreError
+
+    settings = settings_from(ctx, **opts)
+    if "/" not in repo_name:
+        fail(f"--repo must be owner/name, not {repo_name!r}")
+    report_path = settings.out / "report.json"
+    try:
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        fail(f"no usable {report_path}: run `linkwatch check` first", EXIT_USAGE)
+    try:
+        with Store.open(settings.db) as store:
+            key = f"publish:{repo_name.lower()}"
+            publisher = Publisher(settings, repo_name, store.get_state(key))
+            files = patched_files(report, Path.cwd()) if pr else {}
+            result = publisher.run(report, files, pr=pr)
+            store.set_state(key, publisher.state)
+    except PublishError as exc:
+        fail(str(exc), EXIT_CANNOT_JUDGE)
+    except StoreError as exc:
+        fail(str(exc), getattr(exc, "exit_code", EXIT_USAGE))
+    except (OSError, KeyError, ValueError) as exc:
+        fail(f"cannot build the fix from {report_path}: {exc}", EXIT_USAGE)
+    for action in result.actions or ["nothing changed; nothing published"]:
+        console.print(action, highlight=False)
