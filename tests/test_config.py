@@ -44,3 +44,8 @@ def test_bad_values_are_config_errors(tmp_path: Path):
     (tmp_path / "linkwatch.toml").write_text("nonsense = 1\n")
     with pytest.raises(ConfigError):
         load_settings(cwd=tmp_path, environ={})
+
+
+def test_a_bad_duration_names_its_setting(tmp_path: Path):
+    with pytest.raises(ConfigError, match=r"^timeout: not a duration"):
+        load_settings(cwd=tmp_path, environ={}, overrides={"timeout": "-5m"})

@@ -173,3 +173,14 @@ def test_no_token_is_refused():
 def test_body_is_stable_without_run_timestamps():
     report = report_with(["https://a.example/x"])
     assert issue_body(report) == issue_body({**report, "generated_at": "other"})
+
+
+def test_publish_without_a_token_is_a_usage_error(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from linkwatch.cli import cli
+
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    monkeypatch.delenv("LINKWATCH_GITHUB_TOKEN", raising=False)
+    result = CliRunner().invoke(cli, ["publish", "--repo", "o/r", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "GITHUB_TOKEN" in result.output

@@ -128,7 +128,10 @@ def _coerce(key: str, value: Any) -> Any:
         if value is None:
             return None
         if key in _DURATION_KEYS:
-            return parse_duration(value)
+            try:
+                return parse_duration(value)
+            except ConfigError as exc:
+                raise ConfigError(f"{key}: {exc}") from None
         if isinstance(default, bool):
             if isinstance(value, str):
                 low = value.strip().lower()

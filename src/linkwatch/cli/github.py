@@ -71,6 +71,8 @@ def publish(ctx: click.Context, repo_name: str, pr: bool, **opts: Any) -> None:
     settings = settings_from(ctx, **opts)
     if "/" not in repo_name:
         fail(f"--repo must be owner/name, not {repo_name!r}")
+    if not settings.github_token:
+        fail("publish needs GITHUB_TOKEN in the environment", EXIT_USAGE)
     report_path = settings.out / "report.json"
     try:
         report = json.loads(report_path.read_text(encoding="utf-8"))
