@@ -861,3 +861,17 @@ async def test_check_with_db_at_a_text_file_exits_2_untouched(
     err = capsys.readouterr().err
     assert "not a SQLite database" in err and err.strip().count("\n") == 0
     assert listing.read_text() == "# Empty list\n"
+
+
+def test_occurrences_are_kept_for_the_newest_runs_only(tmp_path: Path):
+    from linkwatch.extract import extract_text
+    from linkwatch.store import OCCURRENCE_RUNS_KEPT
+
+    doc = extract_text(b"- A [[x](https://a.example/)]\n", "list.md")
+    with Store.open(tmp_path / "db.sqlite") as store, store.run_lock():
+        for _ in range(OCCURRENCE_RUNS_KEPT + 3):
+            run_id = store.begin_run(["list.md"], {})
+            store.record_occurrences(run_id, list(doc.links))
+            store.finish_run(run_id, "completed", {})
+        kept = store.db.execute("SELECT COUNT(DISTINCT run_id), MIN(run_id) FROM occurrences")
+        assert kept.fetchone() == (OCCURRENCE_RUNS_KEPT, 4)

@@ -44,6 +44,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 5.0
 UNVERIFIABLE_TTL_CAP = 7 * 86400.0  # backoff of unverifiable re-checks stops growing here
 CHUNK = 500  # parameters per IN (...) query, well below SQLite's limit
+OCCURRENCE_RUNS_KEPT = 30  # occurrences are kept for the newest runs only
 INCOMPLETE_OUTCOMES = ("running", "interrupted", "network_down")
 _SECRET_KEY = re.compile(r"token|secret|password|passwd|authorization|cookie", re.I)
 
@@ -648,6 +649,12 @@ class Store:
                 'INSERT INTO occurrences (run_id, url, raw_url, file, line, "column", section, '
                 "entry, label, kind, target) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
+            )
+            # a nightly job would otherwise add a row per link per night for ever
+            self._conn.execute(
+                "DELETE FROM occurrences WHERE run_id NOT IN "
+                "(SELECT DISTINCT run_id FROM occurrences ORDER BY run_id DESC LIMIT ?)",
+                (OCCURRENCE_RUNS_KEPT,),
             )
 
     def cached_results(
