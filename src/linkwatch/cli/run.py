@@ -27,7 +27,9 @@ from ..config import Settings
 from ..models import LinkResult
 from ..net import Network
 from . import (
+    EXIT_BROKEN,
     EXIT_CANNOT_JUDGE,
+    EXIT_OK,
     EXIT_USAGE,
     cli,
     console,
@@ -250,7 +252,10 @@ def check(ctx: click.Context, files: tuple[Path, ...], **opts: Any) -> None:
 @check_options
 @click.pass_context
 def demo(ctx: click.Context, **opts: Any) -> None:
-    """The whole pipeline, offline, on the bundled example list against the simulated web."""
+    """The whole pipeline, offline, on the bundled example list against the simulated web.
+
+    Exits 0 when the demo ran: the broken links it finds are what it demonstrates.
+    """
     _setup_logging(opts["verbose"], opts["quiet"])
     from ..simweb.demo import run_demo
 
@@ -259,4 +264,5 @@ def demo(ctx: click.Context, **opts: Any) -> None:
         "linkwatch demo: bundled example list, simulated web on 127.0.0.1 (no real traffic)",
         highlight=False,
     )
-    sys.exit(run_demo(settings, lambda files, s, net: run_pipeline(files, s, net, opts)))
+    code = run_demo(settings, lambda files, s, net: run_pipeline(files, s, net, opts))
+    sys.exit(EXIT_OK if code == EXIT_BROKEN else code)
