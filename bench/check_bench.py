@@ -130,15 +130,20 @@ async def check(args: argparse.Namespace, port: int, ca: str) -> tuple[float, co
     return time.monotonic() - started, collections.Counter(r.verdict.value for r in results)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def add_list_options(parser: argparse.ArgumentParser) -> None:
+    """The synthetic list and politeness options shared by the benches built on ``build``."""
     parser.add_argument("--links", type=int, default=10_000)
     parser.add_argument("--hosts", type=int, default=300)
     parser.add_argument("--skew", type=float, default=0.5, help="link share ∝ 1/rank**skew")
     parser.add_argument("--spacing", type=float, default=0.1)
     parser.add_argument("--per-host", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=Settings().concurrency)
     parser.add_argument("--seed", type=int, default=1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_list_options(parser)
+    parser.add_argument("--concurrency", type=int, default=Settings().concurrency)
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
 

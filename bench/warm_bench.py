@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from check_bench import build  # bench/ is on sys.path when run as a script
+from check_bench import add_list_options, build  # bench/ is on sys.path when run as a script
 from linkwatch.config import Settings
 from linkwatch.pipeline import run_check
 from linkwatch.simweb import SimWeb
@@ -94,12 +94,7 @@ def run_phase(phase: str, workdir: Path, args: argparse.Namespace) -> dict[str, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--links", type=int, default=10_000)
-    parser.add_argument("--hosts", type=int, default=300)
-    parser.add_argument("--skew", type=float, default=0.5, help="link share ∝ 1/rank**skew")
-    parser.add_argument("--spacing", type=float, default=0.1)
-    parser.add_argument("--per-host", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=1)
+    add_list_options(parser)
     parser.add_argument("--phase", choices=["cold", "warm"], help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args()
