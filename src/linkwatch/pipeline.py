@@ -42,6 +42,7 @@ from .models import (
 )
 from .net import Network
 from .report import ReportInput, build_report, render_markdown, result_key
+from .sarif import render_sarif
 from .sites.fragments import check_external_fragments
 from .sites.generic import target_checked_at
 from .sites.local import check_local
@@ -468,7 +469,8 @@ def write_outputs(
     suggestions: list[Suggestion],
     settings: Settings,
 ) -> list[Path]:
-    """report.json, report.md and suggestions.patch in ``settings.out`` (atomic replace)."""
+    """report.json, report.md, report.sarif and suggestions.patch in ``settings.out``
+    (atomic replace)."""
     out = settings.out
     out.mkdir(parents=True, exist_ok=True)
     # low-confidence edits (venue changes) are listed in the report, never in the patch
@@ -476,6 +478,7 @@ def write_outputs(
     files = {
         out / "report.json": json.dumps(report, indent=2, ensure_ascii=False).encode() + b"\n",
         out / "report.md": render_markdown(report, fail_after=settings.fail_after).encode(),
+        out / "report.sarif": json.dumps(render_sarif(report), indent=2).encode() + b"\n",
         out / "suggestions.patch": patch.encode("utf-8", "surrogateescape"),
     }
     for path, data in files.items():

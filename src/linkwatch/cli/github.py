@@ -83,8 +83,9 @@ def publish(ctx: click.Context, repo_name: str, pr: bool, **opts: Any) -> None:
             key = f"publish:{repo_name.lower()}"
             publisher = Publisher(settings, repo_name, store.get_state(key))
             files = patched_files(report, Path.cwd()) if pr else {}
-            result = publisher.run(report, files, pr=pr)
-            store.set_state(key, publisher.state)
+            result = publisher.run(
+                report, files, pr=pr, save=lambda state: store.set_state(key, state)
+            )
     except PublishError as exc:
         fail(str(exc), EXIT_CANNOT_JUDGE)
     except StoreError as exc:

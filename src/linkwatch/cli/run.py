@@ -99,9 +99,9 @@ def check_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--format",
             "fmt",
-            type=click.Choice(["text", "github", "json"]),
+            type=click.Choice(["text", "github", "json", "sarif"]),
             default="text",
-            help="Terminal output: summary, GitHub workflow commands, or report.json.",
+            help="Terminal output: summary, GitHub workflow commands, report.json or SARIF.",
         ),
         click.option("--no-progress", is_flag=True, help="No progress bar."),
         click.option("-v", "--verbose", count=True, help="More logging (-vv for debug)."),
@@ -149,11 +149,16 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 
 
 def _print_outcome(outcome: RunOutcome, fmt: str, quiet: bool, fail_after: int) -> None:
-    from ..report import render_github, render_markdown
+    from ..report import render_github, render_step_summary
 
     report = outcome.report
     if fmt == "json":
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    if fmt == "sarif":
+        from ..sarif import render_sarif
+
+        click.echo(json.dumps(render_sarif(report), indent=2))
         return
     if fmt == "github":
         click.echo(render_github(report), nl=False)
@@ -161,7 +166,7 @@ def _print_outcome(outcome: RunOutcome, fmt: str, quiet: bool, fail_after: int) 
         if summary_file:
             try:
                 with open(summary_file, "a", encoding="utf-8") as fh:
-                    fh.write(render_markdown(report, fail_after=fail_after) + "\n")
+                    fh.write(render_step_summary(report, fail_after=fail_after) + "\n")
             except OSError as exc:  # the check itself stands; only the summary is lost
                 err_console.print(
                     f"warning: cannot append to the step summary {summary_file}: "
