@@ -38,10 +38,16 @@ def write_report(root: Path) -> None:
         ],
         "suggestions": [
             {
-                "file": "README.md", "line": 3, "start": start, "end": start + len(URL),
-                "old": URL, "new": "https://github.com/new/repo",
-                "reason": "repository renamed", "confidence": "high", "kind": "rename",
-            }  # fmt: skip
+                "file": "README.md",
+                "line": 3,
+                "start": start,
+                "end": start + len(URL),
+                "old": URL,
+                "new": "https://github.com/new/repo",
+                "reason": "repository renamed",
+                "confidence": "high",
+                "kind": "rename",
+            }
         ],
         "changes": {},
     }
