@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from . import suggest as suggest_mod
+from .changes import ChangeScope
 from .checker import check_urls
 from .config import Settings
 from .enrich.arxiv import ArxivEnricher, arxiv_results
@@ -293,8 +294,10 @@ async def run_check(
     *,
     progress: Progress | None = None,
     clock: Callable[[], datetime] = utc_now,
+    scope: ChangeScope | None = None,
 ) -> RunOutcome:
-    """Check ``files`` and write report.md, report.json and suggestions.patch.
+    """Check ``files`` and write report.md, report.json and suggestions.patch; with a
+    ``scope`` (pull-request mode) only the links it introduced.
 
     Raises ``extract.InputError`` / ``store.StoreError`` for unusable input and
     ``NetworkDown`` when nothing can be judged (the store is then left as it was).
@@ -304,13 +307,17 @@ async def run_check(
     now = clock()
     now_iso = iso(now)
     documents = [extract_file(path, display_name=display_name(path)) for path in files]
+    notes: list[str] = []
+    if scope is not None:
+        restricted = [scope.restrict(doc) for doc in documents]
+        notes.append(scope.describe(documents, restricted))
+        documents = restricted
     sources = {doc.file: path.read_bytes() for doc, path in zip(documents, files, strict=True)}
     web, decided = plan_links(documents, settings, now_iso)
     # the https forms of http links are checked too, so `https` upgrades can be proposed
     twins = [key for key in suggest_mod.https_twins(documents) if key not in web]
     local_results, findings = check_local(documents, [p.parent for p in files])
     decided.update(local_results)
-    notes: list[str] = []
 
     options = {
         k: v

@@ -8,7 +8,9 @@ import logging
 import os
 import re
 import sys
+import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -39,6 +41,7 @@ from . import (
 )
 
 if TYPE_CHECKING:
+    from ..changes import ChangeScope
     from ..pipeline import RunOutcome
 
 
@@ -192,7 +195,11 @@ def _print_outcome(outcome: RunOutcome, fmt: str, quiet: bool, fail_after: int) 
 
 
 def run_pipeline(
-    files: list[Path], settings: Settings, network: Network, opts: dict[str, Any]
+    files: list[Path],
+    settings: Settings,
+    network: Network,
+    opts: dict[str, Any],
+    scope: ChangeScope | None = None,
 ) -> int:
     """Run a check with progress and map every failure to one line and an exit code."""
     # imported here so that `linkwatch links` and `--help` stay fast and independent
@@ -215,7 +222,7 @@ def run_pipeline(
     try:
         with progress:
             outcome = asyncio.run(
-                run_check(files, settings, network, progress=RichProgress(progress))
+                run_check(files, settings, network, progress=RichProgress(progress), scope=scope)
             )
     except InputError as exc:
         fail(str(exc), EXIT_USAGE)
@@ -241,16 +248,40 @@ def run_pipeline(
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @check_options
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Pull-request mode: check only the links added since the git REF.",
+)
 @click.pass_context
-def check(ctx: click.Context, files: tuple[Path, ...], **opts: Any) -> None:
+def check(
+    ctx: click.Context, files: tuple[Path, ...], changed_since: str | None, **opts: Any
+) -> None:
     """Check every link of FILES; write reports/report.md, report.json, suggestions.patch.
 
     Exit 0 when nothing is broken, 1 when links are broken, 2 for bad input,
     3 when the run could not judge (network down, database busy).
+
+    With --changed-since REF (a pull request's base) only the links that the change
+    introduces are checked, each is broken on its first failure, and the nightly store
+    is left alone (a throw-away store is used).
     """
     _setup_logging(opts["verbose"], opts["quiet"])
     settings = settings_from(ctx, **_check_overrides(opts))
-    sys.exit(run_pipeline(list(files), settings, Network(), opts))
+    if changed_since is None:
+        sys.exit(run_pipeline(list(files), settings, Network(), opts))
+    from ..changes import scope_from_git
+    from ..extract import InputError
+    from ..pipeline import display_name
+
+    try:
+        scope = scope_from_git(changed_since, {display_name(p): p for p in files})
+    except (InputError, OSError) as exc:
+        fail(str(exc), EXIT_USAGE)
+    with tempfile.TemporaryDirectory(prefix="linkwatch-pr-") as scratch:
+        settings = replace(settings, fail_after=1, db=Path(scratch) / "linkwatch.db")
+        code = run_pipeline(list(files), settings, Network(), opts, scope=scope)
+    sys.exit(code)
 
 
 @cli.command()
