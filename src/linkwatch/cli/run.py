@@ -40,6 +40,8 @@ from . import (
     settings_from,
 )
 
+log = logging.getLogger("linkwatch.check")
+
 if TYPE_CHECKING:
     from ..changes import ChangeScope
     from ..pipeline import RunOutcome
@@ -60,6 +62,9 @@ class RichProgress:
         self.progress.update(self.task, total=total)
 
     def advance(self, result: LinkResult) -> None:
+        log.info(
+            "%s %s%s", result.verdict.value, result.url, f" — {result.reason}" * bool(result.reason)
+        )
         key = result.verdict.value
         self.counts[key] = self.counts.get(key, 0) + 1
         info = " ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
@@ -140,15 +145,29 @@ def _check_overrides(opts: dict[str, Any]) -> dict[str, Any]:
     return overrides
 
 
+# other packages' loggers: their INFO lines ("Following Github server redirection …")
+# are noise in a nightly log; -vv shows them, the parser's internals never
+_THIRD_PARTY = ("github", "urllib3", "arxiv", "aiohttp", "asyncio", "requests")
+_NEVER = ("markdown_it",)
+
+
 def _setup_logging(verbose: int, quiet: bool) -> None:
+    """-q errors only; default warnings; -v one line per URL checked; -vv debug."""
     level = (
         logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     )
-    logging.basicConfig(
-        level=level,
-        format="%(message)s",
-        handlers=[RichHandler(console=err_console, show_path=False, show_time=False)],
-    )
+    handler: logging.Handler
+    if err_console.is_terminal:
+        handler = RichHandler(console=err_console, show_path=False, show_time=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:  # a CI log: whole lines, never wrapped to a guessed width
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
+    for name in _THIRD_PARTY:
+        logging.getLogger(name).setLevel(logging.INFO if verbose >= 2 else logging.WARNING)
+    for name in _NEVER:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _print_outcome(outcome: RunOutcome, fmt: str, quiet: bool, fail_after: int) -> None:
