@@ -217,6 +217,7 @@ async def test_the_action_checks_publishes_and_reports(simweb, workspace: Path):
         writes.branch_file("linkwatch/fixes", "README.md")
         == LIST.replace("https://old.example/paper", "https://new.example/paper").encode()
     )
+    assert "runs no workflows" in run.env["LOG"]  # opened with the workflow's own token
     assert TOKEN not in run.env["LOG"]
 
 
