@@ -5,9 +5,11 @@ character spans of the URLs in it. The rules follow the GFM spec and cmark-gfm:
 
 * ``http://``, ``https://``, ``ftp://`` (the scheme is not glued to a preceding
   letter), ``www.`` (after whitespace, ``*``, ``_``, ``~``, ``(`` or at the start of
-  the text) and e-mail addresses ``a.b+c@d.e``;
+  the text), e-mail addresses ``a.b+c@d.e`` and ``mailto:a@b.c?subject=x``;
 * a URL runs to whitespace or ``<``; trailing ``?!.,:*_~'"`` are not part of it, a
   trailing ``)`` only when unbalanced, and a trailing ``&entity;`` is dropped;
+* beyond GFM, an unbalanced ``]`` ends a URL (``[[https://x.org/a]]``: a URL never
+  holds a bare bracket);
 * on top of GFM, a URL stops at full-width or CJK punctuation (``）】，。``), which
   lists written in Chinese put right after a URL; symbols such as ``°`` and dashes
   stay in it (``https://en.wikipedia.org/wiki/°C``).
@@ -18,9 +20,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_START = re.compile(r"(?<![A-Za-z])(?i:https?|ftp)://|(?<![^\s*_~(])www\.")
+_START = re.compile(
+    r"(?<![A-Za-z])(?i:https?|ftp)://|(?<![^\s*_~(])www\.|(?<![A-Za-z])(?i:mailto):"
+)
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9.+\-_@])[A-Za-z0-9.+\-_]+@[A-Za-z0-9\-_]+(?:\.[A-Za-z0-9\-_]+)+"
+    r"(?<![A-Za-z0-9.+\-_@\\])[A-Za-z0-9.+\-_]+@[A-Za-z0-9\-_]+(?:\.[A-Za-z0-9\-_]+)+"
 )
 _TO_END = re.compile(r"[^\s<]*")
 _TRAILING = "?!.,:*_~'\""
@@ -54,8 +58,16 @@ def _valid_host(text: str, start: int) -> bool:
 
 def trim(url: str) -> str:
     """GFM's trailing-delimiter rules plus the stop at CJK/full-width punctuation."""
+    depth = 0
     for i, ch in enumerate(url):
-        if _stop(ch):
+        if ch == "[":
+            depth += 1
+        elif ch == "]":  # an unbalanced ] ends it: ``[[https://x.org/a]]`` (wiki links)
+            if depth == 0:
+                url = url[:i]
+                break
+            depth -= 1
+        elif _stop(ch):
             url = url[:i]
             break
     while url:
@@ -85,7 +97,11 @@ def find(text: str, www_at_start: bool = True) -> list[tuple[int, int]]:
         www = text[s] == "w"
         end = _TO_END.match(text, host).end()  # type: ignore[union-attr]
         url = trim(text[s:end])
-        if len(url) > host - s and _valid_host(text, host) and (www_at_start or s or not www):
+        if text[host - 1] == ":":  # mailto:address?query
+            valid = "@" in url
+        else:
+            valid = _valid_host(text, host) and (www_at_start or s > 0 or not www)
+        if len(url) > host - s and valid:
             found.append((s, s + len(url)))
             pos = s + len(url)
         else:

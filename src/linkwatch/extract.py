@@ -61,6 +61,7 @@ _OPTIONS = (
     | pyromark.Options.ENABLE_STRIKETHROUGH
     | pyromark.Options.ENABLE_TASKLISTS
     | pyromark.Options.ENABLE_FOOTNOTES
+    | pyromark.Options.ENABLE_MATH  # GitHub renders $…$ as TeX: no links inside
 )
 _PARSER = pyromark.Markdown(options=_OPTIONS)
 
@@ -74,6 +75,7 @@ _CLOSE_A = re.compile(rb"</a\s*>", re.IGNORECASE)
 _ATTR = re.compile(
     rb"""([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"""
 )
+_STRIPPED_TAGS = frozenset((b"link", b"script", b"meta", b"base", b"style"))  # GitHub drops them
 _ALT = re.compile(rb"""\balt\s*=\s*["']([^"']*)""", re.IGNORECASE)
 _COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.DOTALL)
 _VERBATIM = re.compile(rb"<(pre|code)\b[^>]*>.*?(?:</\1\s*>|$)", re.DOTALL | re.IGNORECASE)
@@ -84,8 +86,8 @@ _SPACED_TARGET = re.compile(
 _TITLE_END = re.compile(r"\[[^\[\]]*\]\(\s*(?:https?|ftp)://|(?:https?|ftp)://|mailto:")
 _BARE_HINT = re.compile(rb"://|www\.|@")
 _WWW_BEFORE = frozenset(b" \t\r\n*_~(")
+_DEST_END = frozenset((b")", b" ", b"\t", b"\n", b"\r", b""))
 buf_startswith = bytes.startswith
-
 
 
 # ---------------------------------------------------------------- link kind and target
@@ -224,7 +226,6 @@ def slugify(text: str) -> str:
         elif ch in "-_" or unicodedata.category(ch)[0] in "LMN":
             out.append(ch)
     return "".join(out)
-
 
 
 # ---------------------------------------------------------------- source coordinates
@@ -373,6 +374,7 @@ class _Walker:
         self.html_pieces: list[tuple[int, int]] | None = None
         self.code_block = False
         self.verbatim = 0  # open inline <pre>/<code> tags of the current block
+        self.in_image = 0
         self.anchors: list[Anchor] = []
         self.warnings: list[str] = []
         self.ignores = Ignores()
@@ -591,6 +593,10 @@ class _Walker:
         s, e = rng["start"], rng["end"]
         link_type = info["link_type"]
         d: _Draft | None = None
+        if self.in_image:  # an image's description is text (its alt), not links
+            link_type = ""
+        if kind == "Image":
+            self.in_image += 1
         if link_type == "Inline":
             dest = info["dest_url"]
             raw = dest.encode()
@@ -614,6 +620,8 @@ class _Walker:
         return _LinkFrame(d, kind, s, e, rng)
 
     def _close_link(self, frame: _LinkFrame, last: Any) -> None:
+        if frame.kind == "Image":
+            self.in_image -= 1
         d = frame.draft
         if d is None:
             return
@@ -644,10 +652,9 @@ class _Walker:
         """Bytes of the destination starting at or after ``p`` if it reads as ``want``."""
         buf = self.buf
         raw_want = want.encode()
-        if buf.startswith(raw_want, p) and buf[p + len(raw_want) : p + len(raw_want) + 1] in (
-            b")", b" ", b"\t", b"\n", b"\r", b""
-        ):  # the common case: written as parsed, right after the parenthesis
-            return p, p + len(raw_want)
+        end = p + len(raw_want)
+        if buf.startswith(raw_want, p) and buf[end : end + 1] in _DEST_END:
+            return p, end  # the common case: written as parsed, right after the parenthesis
         newline = False
         while p < limit and (buf[p] in b" \t\r\n" or (newline and buf[p] == 0x3E)):
             newline = newline or buf[p] in b"\r\n"
@@ -762,6 +769,8 @@ class _Walker:
         out: list[tuple[_Draft, bool]] = []
         for tag in _TAG.finditer(text):
             name = tag.group(1).lower()
+            if name in _STRIPPED_TAGS:
+                continue
             for attr in _ATTR.finditer(text, tag.start(2), tag.end(2)):
                 key = attr.group(1).lower()
                 g = next(i for i in (2, 3, 4) if attr.group(i) is not None)
