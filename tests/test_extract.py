@@ -11,10 +11,8 @@ from hypothesis import strategies as st
 
 from linkwatch.data import example_list_path
 from linkwatch.extract import (
-    _MD,
     MAX_BYTES,
     InputError,
-    _fast_children,
     extract_file,
     extract_text,
     link_kind,
@@ -95,6 +93,7 @@ CASES = {
         ("https://github.com/implus/SKNet", 3, 11),
         ("https://arxiv.org/abs/1903.06586", 3, 53),
         ("https://example.org/in-parens", 4, 2),
+        ("www.example.org", 4, 37),
     ],
     "images.md": [
         ("https://example.org/logo.png", 3, 9),
@@ -143,7 +142,8 @@ def test_targets_and_syntax() -> None:
     assert [link.syntax for link in refs] == ["reference"] * 4
     assert [link.entry for link in refs] == ["Full", "Full", "Full", None]
     auto = extract_file(FIXTURES / "autolinks_and_bare.md").links
-    assert [link.syntax for link in auto] == ["autolink", "bare", "bare"]
+    assert [link.syntax for link in auto] == ["autolink", "bare", "bare", "bare"]
+    assert auto[-1].target is Target.WEB  # www. links are web links, as GitHub renders them
 
 
 def test_html_labels_and_anchors() -> None:
@@ -417,37 +417,272 @@ def test_property_never_raises_and_spans_slice_exactly(text: str, noise: bytes) 
                 assert data[entry.venue.start : entry.venue.end] == entry.venue.raw.encode()
 
 
-# ---------------------------------------------------------------- fast path == markdown-it
-
-_pieces = st.sampled_from(
-    ["a", " ", "网络", "[", "]", "(", ")", "!", "\n", "[p](https://a.org/x)", "![i](u.png)",
-     "[[code](https://g.com/a)]", "[p](https://a.org/x)", "[[code](https://g.com/a)]",
-     "(CVPR-2020)", "`c`", "`x]`", "<b>", "</a>", '<a href="https://h.org">', "<!-- c -->",
-     "*", "_", "&amp;", "\\", "<", ">", "`", "[x]()", "[y](<a b>)", "[z](u 'title')", "](",
-     "https://bare.org/q", "[ref]"]
-)  # fmt: skip
+# ---------------------------------------------------------------- issue 15: defects fixed
 
 
-def _links_and_text(children) -> tuple[list, str, list]:
-    links = [(t.meta["lw"], t.meta["dest"]) for t in children if "lw" in t.meta]
-    words = " ".join(t.content for t in children if t.type in ("text", "text_special"))
-    other = sorted(
-        (t.type, t.meta["span"]) for t in children if t.type in ("code_inline", "html_inline")
+def urls(text: str | bytes) -> list[str]:
+    data = text.encode() if isinstance(text, str) else text
+    doc = extract_text(data, "d.md")
+    spans_exact(doc, data)
+    return [link.url for link in doc.links]
+
+
+def test_bare_www_links_are_web_links() -> None:
+    data = b"- see www.commonmark.org/help, and (www.example.org/a_(b)).\n- no: xwww.a.org\n"
+    doc = extract_text(data, "w.md")
+    spans_exact(doc, data)
+    assert [(x.url, x.target, x.syntax) for x in doc.links] == [
+        ("www.commonmark.org/help", Target.WEB, "bare"),
+        ("www.example.org/a_(b)", Target.WEB, "bare"),
+    ]
+
+
+def test_bare_url_after_strikethrough_or_underscore() -> None:
+    assert urls("- ~~https://old.example.com/tool~~ (moved)\n- _https://u.example/x_ y\n") == [
+        "https://old.example.com/tool",
+        "https://u.example/x",
+    ]
+
+
+def test_bare_url_keeps_non_ascii_symbols() -> None:
+    assert urls("- https://en.wikipedia.org/wiki/°C is a unit\n") == [
+        "https://en.wikipedia.org/wiki/°C"
+    ]
+    # full-width punctuation right after a URL still ends it
+    assert urls("- 论文：https://arxiv.org/abs/2010.00516，代码\n") == [
+        "https://arxiv.org/abs/2010.00516"
+    ]
+
+
+def test_no_urls_from_html_pre_or_code() -> None:
+    text = (
+        "<pre>\nhttps://pre.example/a\n</pre>\n\n<code>\nhttps://code.example/b\n</code>\n\n"
+        "Text <code>https://inline-code.example/c</code> and https://after.example/d\n"
     )
-    return links, " ".join(words.split()), other
+    assert urls(text) == ["https://after.example/d"]
 
 
-@settings(max_examples=600, deadline=None)
-@given(st.lists(_pieces, max_size=14).map("".join), st.booleans())
-def test_fast_inline_path_agrees_with_markdown_it(content: str, refs: bool) -> None:
-    fast = _fast_children(content, refs)
-    if fast is None:
-        return
-    env: dict = {"references": {"REF": {"href": "u", "title": ""}}} if refs else {}
-    slow: list = []
-    _MD.inline.parse(content, _MD, env, slow)
-    fast_links, fast_text, fast_other = _links_and_text(fast)
-    slow_links, slow_text, slow_other = _links_and_text(slow)
-    assert (fast_links, fast_other) == (slow_links, slow_other)
-    if not fast_other:  # code or tags inside a label move text between label and title
-        assert fast_text == slow_text
+def test_one_word_footnote_is_not_a_link_definition() -> None:
+    text = "- A claim[^1] and [ref].\n\n[^1]: Wikipedia\n\n[ref]: https://r.example/\n"
+    doc = extract_text(text.encode(), "f.md")
+    assert [(x.url, x.syntax) for x in doc.links] == [("https://r.example/", "reference")]
+
+
+def test_crlf_raw_html_attribute_across_a_line_break() -> None:
+    data = (
+        b'# T\r\n\r\n- a <a\r\n  href="https://h.example/x">t</a>\r\n\r\n'
+        b'<div\r\nid="d"><img\r\nsrc="https://i.example/y.png"></div>\r\n'
+    )
+    doc = extract_text(data, "c.md")
+    assert [data[x.start : x.end] for x in doc.links] == [
+        b"https://h.example/x",
+        b"https://i.example/y.png",
+    ]
+    assert [(x.line, x.column) for x in doc.links] == [(4, 9), (8, 6)]
+
+
+@pytest.mark.parametrize("depth", [60, 200])
+def test_deep_nesting_is_parsed(depth: int) -> None:
+    lists = "".join(f"{'  ' * i}- item [l{i}](https://n.example/{i})\n" for i in range(depth))
+    quotes = ">" * depth + " [q](https://q.example/)\n\n"
+    text = lists + "\n" + quotes + "after [z](https://z.example/)\n"
+    got = urls(text)
+    assert got == [f"https://n.example/{i}" for i in range(depth)] + [
+        "https://q.example/",
+        "https://z.example/",
+    ]
+    doc = extract_text(text.encode(), "deep.md")
+    assert len(doc.entries) == depth and doc.warnings == ()
+
+
+def test_links_inside_an_image_description_are_its_text() -> None:
+    assert urls("![foo [bar](/url)](/url2) [![badge](b.svg)](https://x.example/)\n") == [
+        "/url2",
+        "https://x.example/",
+        "b.svg",
+    ]
+
+
+# ---------------------------------------------------------------- issue 16: sections by level
+
+_INCONSISTENT = """\
+# Awesome Counting
+
+## Papers
+### arXiv papers
+- A [p](https://a.example/1)
+
+## 2025
+### Conference
+- B (ICCV) [p](https://a.example/2)
+
+### 2024
+### Conference
+- C [p](https://a.example/3)
+### Journal
+- D [p](https://a.example/4)
+### 2019
+### Conference
+- E (ICCV) [p](https://a.example/5)
+
+## Leaderboard
+#### Deep
+- F [p](https://a.example/6)
+##### Deeper
+- G [p](https://a.example/7)
+### Shallower
+- H [p](https://a.example/8)
+"""
+
+
+def test_sections_follow_the_heading_levels() -> None:
+    doc = extract_text(_INCONSISTENT.encode(), "README.md")
+    assert [(e.title.split()[0], e.section) for e in doc.entries] == [
+        ("A", "Papers > arXiv papers"),
+        ("B", "2025 > Conference"),
+        ("C", "2025 > 2024 > Conference"),
+        ("D", "2025 > 2024 > Journal"),
+        ("E", "2025 > 2019 > Conference"),
+        ("F", "Leaderboard > Deep"),
+        ("G", "Leaderboard > Deep > Deeper"),
+        ("H", "Leaderboard > Shallower"),  # closes the deeper #### and #####
+    ]
+    assert [x.section for x in doc.links] == [e.section for e in doc.entries]
+
+
+def test_sections_with_years_one_level_down() -> None:
+    text = "## 2025\n### 2024\n#### Conference\n- A [p](https://a.example/1)\n### 2008\n" \
+        "#### Conference\n- B [p](https://a.example/2)\n"  # fmt: skip
+    doc = extract_text(text.encode(), "y.md")
+    assert [e.section for e in doc.entries] == [
+        "2025 > 2024 > Conference",
+        "2025 > 2008 > Conference",
+    ]
+
+
+def test_one_empty_heading_does_not_swallow_its_siblings() -> None:
+    text = "## Foo\n## Bar\n- A [p](https://a.example/1)\n## Baz\n- B [p](https://a.example/2)\n"
+    doc = extract_text(text.encode(), "e.md")
+    assert [e.section for e in doc.entries] == ["Bar", "Baz"]
+
+
+# ---------------------------------------------------------------- inline ignore comments
+
+_IGNORED = """\
+# Ignore
+
+- kept [a](https://kept.example/1)
+<!-- linkwatch-disable -->
+- off [b](https://off.example/1) and https://off.example/2
+<!-- linkwatch-enable -->
+- kept again [c](https://kept.example/2)
+- this line [d](https://off.example/3) <!-- linkwatch-disable-line -->
+<!-- markdown-link-check-disable-next-line -->
+- next line [e](https://off.example/4)
+- after [f](https://kept.example/3)
+<!--markdown-link-check-disable-->
+- rest [g](https://off.example/5)
+<!-- not-a-directive linkwatch-enable -->
+- still off [h](https://off.example/6)
+"""
+
+
+def test_inline_ignore_comments_exclude_with_a_reason() -> None:
+    data = _IGNORED.encode()
+    doc = extract_text(data, "i.md")
+    spans_exact(doc, data)
+    got = {x.url: (x.target, x.excluded_reason) for x in doc.links}
+    assert len(got) == len(doc.links) == 9
+    for url, (target, reason) in got.items():
+        if "kept" in url:
+            assert (target, reason) == (Target.WEB, ""), url
+        else:
+            assert target is Target.EXCLUDED and reason.startswith("disabled by inline comment")
+    assert "disable-line" in got["https://off.example/3"][1]
+    assert "disable-next-line" in got["https://off.example/4"][1]
+
+
+def test_ignore_comment_inside_code_is_not_a_directive() -> None:
+    text = "```\n<!-- linkwatch-disable -->\n```\n\n- [a](https://a.example/)\n"
+    (link,) = extract_text(text.encode(), "c.md").links
+    assert link.target is Target.WEB and link.excluded_reason == ""
+
+
+# ---------------------------------------------------------------- shared test material
+
+# shared/ sits next to the checkout (work/main, CI's clone) or two levels up (worktrees)
+EXTSUITE = next(
+    (
+        p / "shared" / "extsuite" / "cases"
+        for p in Path(__file__).resolve().parents
+        if (p / "shared" / "extsuite" / "cases").is_dir()
+    ),
+    Path("shared/extsuite/cases"),
+)
+
+# Cases where linkwatch reads Markdown the way GitHub does (GFM), and the suite does not.
+KNOWN_DIFFERENT = {
+    "cm-604": "GFM autolinks the bare URL; CommonMark alone does not",
+    "cm-610": "GFM autolinks the bare URL; CommonMark alone does not",
+    "cm-613": "GFM autolinks the bare URL; CommonMark alone does not",
+    "cm-614": "GFM autolinks the bare e-mail address; CommonMark alone does not",
+    "ly-unit-underscore_in_urls_end": "GFM drops a trailing _ from a bare URL",
+    "ly-fix-TEST_SCHEMES.md": "GFM autolinks http(s)/ftp/www/mailto only, not slack://",
+}
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _as_read(link) -> str:
+    """A link's URL the way the suite's reference is written (see its README)."""
+    import html
+    from urllib.parse import unquote
+
+    url = link.url
+    if link.syntax in ("inline", "reference", "image"):
+        url = html.unescape(_ESCAPE.sub(r"\1", url))
+    elif link.syntax == "html":
+        url = html.unescape(url)
+    elif url.startswith("www."):
+        url = "http://" + url
+    elif "@" in url and ":" not in url:
+        url = "mailto:" + url
+    return unquote(url)
+
+
+def _suite_failures(name: str) -> list[str]:
+    import html
+    import json
+    from collections import Counter
+    from urllib.parse import unquote
+
+    def read(url: str) -> str:
+        return unquote(html.unescape(url))
+
+    failures = []
+    for case in json.loads((EXTSUITE / f"{name}.json").read_text(encoding="utf-8"))["cases"]:
+        doc = extract_text(case["markdown"].encode(), "case.md")
+        got = Counter(_as_read(x) for x in doc.links if not x.excluded_reason)
+        want = Counter(read(u) for u in case["expected"])
+        optional = {read(u) for u in case.get("optional", [])}
+        unused_defs = Counter(
+            _as_read(x) for x in doc.links if x.syntax == "reference" and x.entry is None
+        )
+        if case["compare"] == "set":
+            ok = set(want) <= set(got) and all(u in want or u in optional for u in got)
+        else:
+            extra = Counter({u: n for u, n in (got - want).items() if u not in optional})
+            ok = not (want - got) and not (extra - unused_defs)
+        if not ok:
+            failures.append(case["id"])
+    return failures
+
+
+@pytest.mark.skipif(not EXTSUITE.is_dir(), reason="shared/extsuite is not on this machine")
+@pytest.mark.parametrize("suite", ["commonmark", "gfm", "lychee", "mlc"])
+def test_extsuite_cases(suite: str) -> None:
+    """Every case of the public test material extracts what its suite expects, but the
+    named few where GitHub's reading (GFM) differs from the suite's."""
+    failures = _suite_failures(suite)
+    expected = sorted(k for k in KNOWN_DIFFERENT if k.startswith({"commonmark": "cm-", "gfm": "gfm",
+                      "lychee": "ly-", "mlc": "mlc-"}[suite]))  # fmt: skip
+    assert sorted(failures) == expected

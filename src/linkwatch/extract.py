@@ -1,27 +1,26 @@
 """Markdown → links, entries and anchors, each with its exact place in the source.
 
-markdown-it-py parses (CommonMark + tables, raw HTML on), but it only gives block
-line maps. Positions are recovered in two steps:
+pulldown-cmark (through pyromark) parses: CommonMark plus GFM tables,
+strikethrough, task lists and footnotes, so ``[^1]: text`` is a footnote and not a
+link definition. Every event comes with the UTF-8 byte range of its construct in
+the text parsed, which is the file's bytes (a BOM and invalid bytes are accounted
+for in ``_Source``), so spans need no recovery: a destination is read inside its
+link's range and checked against the URL the parser decoded; one that does not
+verify is searched for in that range, and dropped with a warning if that fails
+too. ``data[link.start:link.end] == link.url.encode()`` holds for valid UTF-8.
 
-1. the inline rules that create links, images, autolinks, raw HTML and code spans
-   are wrapped so each token records where its construct (and, for links, the
-   destination) sits inside the text of its inline token; reference definitions
-   record their destination directly in source coordinates;
-2. the inline token's text is mapped back onto the source: each of its lines is a
-   suffix of one source line (container markers and indentation removed), or a
-   cell of a table row (found left to right).
+Bare URLs are GFM's (``autolinks``): found in each run of plain text as written,
+so ``~~https://x.org~~`` and ``_https://x.org_`` are found and nothing inside
+links, code or HTML ``<pre>``/``<code>`` is. HTML blocks give their ``href``/``src``
+links, ``name``/``id`` anchors and the bare URLs of their text; HTML comments give
+inline ignore directives (``inline_ignore``).
 
-Every span is verified by slicing the source; one that does not verify is searched
-for on its line instead, and dropped with a warning if that fails too, so
-``data[link.start:link.end] == link.url.encode()`` always holds for valid UTF-8.
-
-Speed: inline text of the common shapes (plain text, simple ``[x](url)``, code spans,
-HTML tags) is tokenised by one regex pass instead of markdown-it's rule chain (a
-property test holds the two equal), inline parsing runs block by block during the
-walk, and block tokens are dropped once walked (see docs/benchmarks.md).
-
-Bare URLs are found by linkify-it-py in the inline text with every link, code span
-and HTML tag blanked out, then trimmed at CJK/full-width punctuation (``）】，。``).
+Sections follow the heading tree by level: a heading closes every open heading of
+its level or deeper. Lists that write one level for two (``### 2024`` directly
+followed by ``### Conference``, ``### Journal`` … ``### 2023``) get the obvious
+tree: when at least two headings of one level under one parent are each directly
+followed by a heading of that same level, those headings are group headings that
+hold the same-level headings after them.
 
 Conventions: ``line`` and ``column`` are 1-based, ``column`` counts characters (not
 bytes); ``start``/``end`` are byte offsets into the file as read from disk. A
@@ -31,24 +30,21 @@ must rewrite); a definition nobody uses is reported once on its own.
 
 from __future__ import annotations
 
+import html
 import re
 import stat
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from linkify_it import LinkifyIt
-from markdown_it import MarkdownIt
-from markdown_it.common.html_re import HTML_TAG_RE
-from markdown_it.common.utils import normalizeReference
-from markdown_it.rules_block import StateBlock
-from markdown_it.rules_inline import StateInline
-from markdown_it.token import Token
+import pyromark
 
+from . import autolinks
+from .inline_ignore import Ignores
 from .models import Anchor, Document, Entry, Link, LinkKind, Target, Venue
 from .venues import find_venue
 
@@ -60,239 +56,38 @@ class InputError(Exception):
     """A file that cannot be read as a Markdown list; the message is one line."""
 
 
-# ---------------------------------------------------------------- the parser
+_OPTIONS = (
+    pyromark.Options.ENABLE_TABLES
+    | pyromark.Options.ENABLE_STRIKETHROUGH
+    | pyromark.Options.ENABLE_TASKLISTS
+    | pyromark.Options.ENABLE_FOOTNOTES
+    | pyromark.Options.ENABLE_MATH  # GitHub renders $…$ as TeX: no links inside
+)
+_PARSER = pyromark.Markdown(options=_OPTIONS)
 
-
-def _record_link(original: Callable[..., bool], image: bool) -> Callable[..., bool]:
-    def rule(state: StateInline, silent: bool) -> bool:
-        start, ntok = state.pos, len(state.tokens)
-        if not original(state, silent):
-            return False
-        if not silent:
-            want = "image" if image else "link_open"
-            tok = next((t for t in state.tokens[ntok:] if t.type == want), None)
-            if tok is not None:
-                tok.meta.update(_link_meta(state, start, state.pos, image))
-        return True
-
-    return rule
-
-
-def _link_meta(state: StateInline, start: int, end: int, image: bool) -> dict[str, Any]:
-    """Where the destination of ``[x](dest)`` / ``![x](dest)`` or its reference label is."""
-    src = state.src
-    bracket = start + 1 if image else start
-    label_end = state.md.helpers.parseLinkLabel(state, bracket, not image)
-    pos = label_end + 1
-    if label_end >= 0 and pos < end and src[pos] == "(":
-        pos += 1
-        while pos < end and src[pos] in " \t\n":
-            pos += 1
-        res = state.md.helpers.parseLinkDestination(src, pos, state.posMax)
-        ds, de = (pos, res.pos) if res.ok else (pos, pos)
-        if de > ds and src[ds] == "<":
-            ds, de = ds + 1, de - 1
-        return {"lw": "image" if image else "inline", "dest": (ds, de), "span": (start, end)}
-    if label_end >= 0 and pos < end and src[pos] == "[" and end - 1 > pos + 1:
-        label = src[pos + 1 : end - 1]
-    else:
-        label = src[bracket + 1 : label_end]
-    return {"lw": "reference", "ref": normalizeReference(label), "span": (start, end)}
-
-
-def _record_span(original: Callable[..., bool], kind: str) -> Callable[..., bool]:
-    def rule(state: StateInline, silent: bool) -> bool:
-        start, ntok = state.pos, len(state.tokens)
-        if not original(state, silent):
-            return False
-        if not silent:
-            tok = next((t for t in state.tokens[ntok:] if t.type == kind), None)
-            if tok is not None:
-                tok.meta["span"] = (start, state.pos)
-                if kind == "link_open":  # autolink <https://…>
-                    tok.meta.update(lw="autolink", dest=(start + 1, state.pos - 1))
-        return True
-
-    return rule
-
-
-def _record_definition(original: Callable[..., bool]) -> Callable[..., bool]:
-    def rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-        if not original(state, start_line, end_line, silent):
-            return False
-        if not silent:
-            _definition(state, start_line)
-        return True
-
-    return rule
-
-
-def _definition(state: StateBlock, line: int) -> None:
-    """Remember where the destination of ``[label]: dest`` is (first definition wins)."""
-    src, n = state.src, len(state.src)
-
-    def line_start(ln: int) -> int:
-        return state.bMarks[ln] + state.tShift[ln] if ln < state.lineMax else n
-
-    first = line_start(line)
-    i = first + 1
-    while i < n and src[i] != "]":
-        if src[i] == "\\":
-            i += 1
-        elif src[i] == "\n":
-            line += 1
-            i = line_start(line) - 1
-        i += 1
-    label = src[first + 1 : i]
-    pos = i + 2
-    while pos < n and src[pos] in " \t":
-        pos += 1
-    if pos < n and src[pos] == "\n":
-        line += 1
-        pos = line_start(line)
-        while pos < n and src[pos] in " \t":
-            pos += 1
-    res = state.md.helpers.parseLinkDestination(src, pos, n)
-    ds, de = (pos, res.pos) if res.ok else (pos, pos)
-    if de > ds and src[ds] == "<":
-        ds, de = ds + 1, de - 1
-    state.env.setdefault("lw_defs", {}).setdefault(normalizeReference(label), (ds, de, label))
-
-
-@dataclass(slots=True)
-class _Tok:
-    """The three token fields the walker reads; cheaper than ``markdown_it.token.Token``."""
-
-    type: str
-    content: str
-    meta: dict[str, Any]
-
-
-_NO_META: dict[str, Any] = {}  # shared by text tokens; nothing writes to it
-_SIMPLE_LINK = re.compile(r"(!?)\[([^\[\]`<>\\*_~&]*)\]\(([^\s()<>\\`]*)\)")
-_NOT_SIMPLE = re.compile(r"[`<\\*_~&]|\]\(")
-_CODE_SPAN = re.compile(r"`([^`<>]+)`")
-
-
-def _fast_children(content: str, refs: bool) -> list[_Tok] | None:
-    """Inline tokens for the common shape ``Title (CVPR-2020)[[paper](url)][[code](url)]``.
-
-    Handles plain text, ``[label](url)`` and ``![alt](url)`` without spaces,
-    parentheses or escapes in the URL, single-backtick code spans and HTML tags.
-    Returns None when anything could parse differently under CommonMark (escapes,
-    entities, emphasis, titles, comments, a bracket that might be a reference…):
-    markdown-it's inline parser handles those. A property test holds the two equal.
-    """
-    found: list[tuple[int, int, _Tok | None, re.Match[str] | None]] = []
-    text = content
-    if "`" in text:
-        if "``" in text:
-            return None
-        codes = list(_CODE_SPAN.finditer(text))
-        if 2 * len(codes) != text.count("`"):
-            return None
-        for m in codes:
-            found.append(
-                (m.start(), m.end(), _Tok("code_inline", m.group(1), {"span": m.span()}), None)
-            )
-        text = _blank(text, [m.span() for m in codes])
-    if "<" in text:
-        tags = []
-        at = text.find("<")
-        while at >= 0:
-            m = HTML_TAG_RE.match(text, at)
-            if m is None or text[at + 1] in "!?":
-                return None
-            tags.append(m.span())
-            found.append(
-                (m.start(), m.end(), _Tok("html_inline", m.group(0), {"span": m.span()}), None)
-            )
-            at = text.find("<", m.end())
-        text = _blank(text, tags)
-    for m in _SIMPLE_LINK.finditer(text):
-        found.append((m.start(), m.end(), None, m))
-    found.sort(key=lambda f: f[0])
-    out: list[_Tok] = []
-    rest: list[str] = []
-    last = 0
-    for s, e, tok, m in found:
-        if s > last:
-            out.append(_Tok("text", content[last:s], _NO_META))
-            rest.append(content[last:s])
-        last = e
-        if tok is not None:
-            out.append(tok)
-            continue
-        assert m is not None
-        meta: dict[str, Any] = {"span": (s, e), "dest": m.span(3)}
-        label = " ".join(m.group(2).split())
-        if m.group(1):
-            meta["lw"] = "image"
-            out.append(_Tok("image", label, meta))
-        else:
-            meta["lw"] = "inline"
-            out.append(_Tok("link_open", "", meta))
-            out.append(_Tok("text", label, _NO_META))
-            out.append(_Tok("link_close", "", _NO_META))
-    out.append(_Tok("text", content[last:], _NO_META))
-    rest.append(content[last:])
-    joined = " ".join(rest)
-    if _NOT_SIMPLE.search(joined) or (refs and "[" in joined):
-        return None
-    return out
-
-
-def _children(md: MarkdownIt, content: str, env: dict[str, Any]) -> list[Any]:
-    """Inline tokens of one block: the fast path, or markdown-it's inline parser."""
-    fast = _fast_children(content, bool(env.get("references")))
-    if fast is not None:
-        return fast
-    tokens: list[Token] = []
-    md.inline.parse(content, md, env, tokens)
-    return tokens
-
-
-def _build_parser() -> MarkdownIt:
-    # maxNesting: commonmark's 20 stops parsing (silently) below ~10 list levels
-    md = MarkdownIt("commonmark", {"linkify": False, "maxNesting": 100})
-    md.enable(["table", "strikethrough"])
-    # We never render: keep every destination (javascript:, data:…) so it can be
-    # reported as excluded, and skip the URL re-encoding work.
-    md.validateLink = lambda url: True  # type: ignore[method-assign]
-    md.normalizeLink = lambda url: url  # type: ignore[method-assign]
-    rules = {r.name: r.fn for r in md.inline.ruler.__rules__}
-    md.inline.ruler.at("link", _record_link(rules["link"], image=False))
-    md.inline.ruler.at("image", _record_link(rules["image"], image=True))
-    md.inline.ruler.at("autolink", _record_span(rules["autolink"], "link_open"))
-    md.inline.ruler.at("html_inline", _record_span(rules["html_inline"], "html_inline"))
-    md.inline.ruler.at("backticks", _record_span(rules["backticks"], "code_inline"))
-    # Inline parsing happens in the walker, one block at a time, so the children of
-    # only one block are alive at once (5 MB lists stay well under 200 MB).
-    md.core.ruler.disable(["inline", "text_join"])
-    block = {r.name: r for r in md.block.ruler.__rules__}
-    md.block.ruler.at(
-        "reference", _record_definition(block["reference"].fn), {"alt": block["reference"].alt}
-    )
-    return md
-
-
-_MD = _build_parser()
-_LINKIFY = LinkifyIt(options={"fuzzy_link": False, "fuzzy_email": False, "fuzzy_ip": False})
-_LINKIFY.add("//", None)
-
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 _NEWLINE_B = re.compile(rb"\r\n|\r|\n")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
-_CLOSE_A = re.compile(r"</a\s*>", re.IGNORECASE)
-_ATTR = re.compile(r"""([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
-_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_SURROGATE = re.compile(r"[\udc80-\udcff]")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
-_TRAILING = "?!.,:;*_~'\""
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_CHAR_REF = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_TAG = re.compile(rb"<([A-Za-z][A-Za-z0-9-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_CLOSE_A = re.compile(rb"</a\s*>", re.IGNORECASE)
+_ATTR = re.compile(
+    rb"""([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"""
+)
+_STRIPPED_TAGS = frozenset((b"link", b"script", b"meta", b"base", b"style"))  # GitHub drops them
+_ALT = re.compile(rb"""\balt\s*=\s*["']([^"']*)""", re.IGNORECASE)
+_COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.DOTALL)
+_VERBATIM = re.compile(rb"<(pre|code)\b[^>]*>.*?(?:</\1\s*>|$)", re.DOTALL | re.IGNORECASE)
+_VERBATIM_TAG = re.compile(rb"<(/?)(?:pre|code)\b", re.IGNORECASE)
 _SPACED_TARGET = re.compile(
     r"\[([^\[\]\n]*)\]\([ \t]*((?:https?|ftp)://[^()<>\s]*(?:[ \t]+[^()<>\s\"']+)+)[ \t]*\)"
 )
 _TITLE_END = re.compile(r"\[[^\[\]]*\]\(\s*(?:https?|ftp)://|(?:https?|ftp)://|mailto:")
+_BARE_HINT = re.compile(rb"://|www\.|@")
+_WWW_BEFORE = frozenset(b" \t\r\n*_~(")
+_DEST_END = frozenset((b")", b" ", b"\t", b"\n", b"\r", b""))
+buf_startswith = bytes.startswith
 
 
 # ---------------------------------------------------------------- link kind and target
@@ -437,486 +232,732 @@ def slugify(text: str) -> str:
 
 
 class _Source:
-    """The file as lines, with char ↔ byte bookkeeping.
+    """The file's bytes, the text the parser sees, and offset ↔ line/column bookkeeping.
 
-    ``text`` is what markdown-it sees: lines joined by ``\\n``, NUL, invalid bytes and
-    a leading BOM replaced one-for-one so character columns are unchanged.
+    ``buf`` is ``text`` encoded, the bytes every parser range points into. It is
+    the file itself unless the file starts with a BOM (not parsed: GitHub ignores
+    it) or holds invalid UTF-8 (each bad byte becomes U+FFFD, three bytes in ``buf``);
+    ``to_data`` maps a ``buf`` offset back to the file.
     """
 
     def __init__(self, data: bytes) -> None:
+        self.bad_utf8 = False
         try:
-            raw = data.decode("utf-8")
-            self.bad_utf8 = False
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
-            raw = data.decode("utf-8", "surrogateescape")
+            text = data.decode("utf-8", "surrogateescape")
             self.bad_utf8 = True
-        raw_lines = _NEWLINE.split(raw)
-        text = "\n".join(raw_lines)
+        self.bom = text.startswith("\ufeff")
+        if self.bom:
+            text = text[1:]
+        self.replaced: list[int] = []  # buf offsets just past each U+FFFD put for a bad byte
         if self.bad_utf8:
+            at, last = 0, 0
+            for m in _SURROGATE.finditer(text):
+                at += len(text[last : m.start()].encode()) + 3
+                self.replaced.append(at)
+                last = m.end()
             text = _SURROGATE.sub("\ufffd", text)
-        text = text.replace("\0", "\ufffd")
-        if text.startswith("\ufeff"):
-            text = " " + text[1:]
         self.text = text
-        self.lines = text.split("\n")
-        # for byte offsets; the same strings unless something was replaced above
-        self.raw_lines = self.lines if text == "\n".join(raw_lines) else raw_lines
-        self.starts = [0]
-        for ln in self.lines[:-1]:
-            self.starts.append(self.starts[-1] + len(ln) + 1)
-        self.byte_starts = [0] + [m.end() for m in _NEWLINE_B.finditer(data)]
+        self.buf = text.encode() if (self.bom or self.bad_utf8) else data
+        self.size = len(data)
+        self.line_starts = [0, *(m.end() for m in _NEWLINE_B.finditer(self.buf))]
 
-    def line_of(self, pos: int) -> int:
-        return bisect_right(self.starts, pos) - 1
+    def to_data(self, off: int) -> int:
+        if self.replaced:
+            off -= 2 * bisect_right(self.replaced, off)
+        return off + 3 if self.bom else off
 
-    def to_bytes(self, line: int, col: int) -> int:
-        s = self.raw_lines[line]
-        if s.isascii():
-            return self.byte_starts[line] + col
-        return self.byte_starts[line] + len(s[:col].encode("utf-8", "surrogateescape"))
-
-    def byte_pos(self, pos: int) -> int:
-        line = self.line_of(pos)
-        return self.to_bytes(line, pos - self.starts[line])
+    def line_col(self, off: int) -> tuple[int, int]:
+        """0-based line and character column of ``buf`` offset ``off``."""
+        line = bisect_right(self.line_starts, off) - 1
+        start = self.line_starts[line]
+        seg = self.buf[start:off]
+        col = off - start if seg.isascii() else len(seg.decode("utf-8", "replace"))
+        if line == 0 and self.bom:
+            col += 1
+        return line, col
 
 
-class _Mapper:
-    """Maps offsets in an inline token's text to offsets in ``_Source.text``."""
-
-    def __init__(self, src: _Source, content: str, first_line: int, cursor: int | None) -> None:
-        self.first_line = first_line
-        self.line_starts: list[int] = []
-        self.bases: list[int | None] = []
-        self.end = cursor  # for table rows: where the next cell's search starts
-        at = 0
-        for j, c in enumerate(content.split("\n")):
-            self.line_starts.append(at)
-            at += len(c) + 1
-            ln = first_line + j
-            off = -1
-            if ln < len(src.lines):
-                s = src.lines[ln]
-                if cursor is not None:  # a table cell: the next match left to right
-                    off = s.find(c, max(0, cursor - src.starts[ln]))
-                elif s.endswith(c):
-                    off = len(s) - len(c)
-                else:
-                    rs = s.rstrip()
-                    off = len(rs) - len(c) if rs.endswith(c) else s.find(c)
-            base = src.starts[ln] + off if off >= 0 else None
-            self.bases.append(base)
-            if cursor is not None and base is not None:
-                self.end = base + len(c)
-
-    def pos(self, p: int) -> tuple[int | None, int]:
-        """(absolute offset or None, source line) of content offset ``p``."""
-        j = bisect_right(self.line_starts, p) - 1
-        base = self.bases[j]
-        ln = self.first_line + j
-        return (None if base is None else base + p - self.line_starts[j]), ln
+def _unescape(raw: str) -> str:
+    """A destination as CommonMark reads it: backslash escapes and entities resolved."""
+    raw = _MD_ESCAPE.sub(r"\1", raw)
+    return _CHAR_REF.sub(lambda m: html.unescape(m.group(0)), raw) if "&" in raw else raw
 
 
-# ---------------------------------------------------------------- walking the tokens
-
-
-@dataclass(slots=True)
-class _Draft:
-    """A link found but not yet final: its label and entry title may still grow."""
-
-    order: int  # document order of the use (a reference's span is its definition)
-    url: str
-    line: int
-    column: int
-    start: int
-    end: int
-    label: str
-    syntax: str
-    section: str
-
-
-@dataclass(slots=True)
-class _Ctx:
-    """A list item or table row being read."""
-
-    line: int
-    start: int
-    end: int
-    section: str
-    row: bool
-    cursor: int | None = None
-    title_parts: list[str] = field(default_factory=list)
-    title_done: bool = False
-    venue: Venue | None = None
-    drafts: list[_Draft] = field(default_factory=list)
+def _norm_label(label: str) -> str:
+    return " ".join(label.split()).casefold()
 
 
 def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _trim_bare(url: str) -> str:
-    """GFM's trailing-punctuation rules plus a stop at CJK/full-width punctuation."""
-    for i, ch in enumerate(url):
-        if ord(ch) > 127 and unicodedata.category(ch)[0] in "PZS":
-            url = url[:i]
-            break
-    while True:
-        before = url
-        url = url.rstrip(_TRAILING)
-        if url.endswith(")") and url.count(")") > url.count("("):
-            url = url[:-1]
-        if url == before:
-            return url
+# ---------------------------------------------------------------- walking the events
 
 
-def _blank(content: str, spans: Sequence[tuple[int, int]]) -> str:
-    """``content`` with every span replaced by spaces (same length)."""
-    if not spans:
-        return content
-    parts, last = [], 0
-    for s, e in sorted(spans):
-        s = max(s, last)
-        if e <= s:
-            continue
-        parts.append(content[last:s])
-        parts.append(" " * (e - s))
-        last = e
-    parts.append(content[last:])
-    return "".join(parts)
+@dataclass(slots=True)
+class _Draft:
+    """A link found but not final: its label, section and entry come later."""
+
+    pos: int  # buf offset of the URL text; -1 while not located
+    end: int
+    url: str
+    label: str
+    syntax: str
+    heading: int  # index of the last heading before it, -1 for none
+    target: Target | None = None  # set where the URL alone does not tell (``www.``)
+    entry: str | None = None  # the title of its entry
+    link: Link | None = None  # the final value
 
 
-def _bare_urls(text: str) -> list[tuple[int, int]]:
-    if "://" not in text and "mailto:" not in text.lower():
-        return []
-    found = []
-    for m in _LINKIFY.match(text) or ():
-        url = _trim_bare(text[m.index : m.last_index])
-        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:(?://)?[^\s/]", url):
-            found.append((m.index, m.index + len(url)))
-    return found
+class _Ctx:
+    """A list item or table row being read."""
+
+    __slots__ = ("blanks", "drafts", "end", "heading", "row", "start", "title", "title_done",
+                 "title_parts", "venue")  # fmt: skip
+
+    def __init__(self, start: int, end: int, heading: int, row: bool) -> None:
+        self.start = start
+        self.end = end
+        self.heading = heading
+        self.row = row
+        self.title_parts: list[str] = []
+        self.title_done = False
+        self.drafts: list[_Draft] = []
+        self.blanks: list[tuple[int, int]] = []  # not searched for a venue
+        self.title = ""
+        self.venue: Venue | None = None
+
+
+@dataclass(slots=True)
+class _Heading:
+    level: int
+    text: str
+    start: int
+    content_after: bool = True  # False: the next heading follows with nothing between
+
+
+@dataclass(slots=True)
+class _LinkFrame:
+    draft: _Draft | None
+    kind: str  # Link | Image
+    start: int
+    end: int
+    rng: Any
+    parts: list[str] = field(default_factory=list)
 
 
 class _Walker:
-    def __init__(self, src: _Source, file: str, env: dict[str, Any]) -> None:
+    def __init__(self, src: _Source, file: str) -> None:
         self.src = src
+        self.buf = src.buf
         self.file = file
-        self.env = env
-        self.defs: dict[str, tuple[int, int, str]] = env.get("lw_defs", {})
+        self.defs: dict[str, tuple[str, int, int, str]] = {}
+        for label, d in _PARSER.reference_definitions(src.text).items():
+            key = _norm_label(label)
+            if key not in self.defs:
+                self.defs[key] = (d["dest"], d["span"]["start"], d["span"]["end"], label)
+        self.def_pos: dict[str, tuple[int, int] | None] = {}
         self.used_defs: set[str] = set()
-        self.headings: list[tuple[int, str]] = []
-        self.skip_h1 = False
-        self.section = ""
-        self.section_marks: list[tuple[int, str]] = [(0, "")]
+        self.headings: list[_Heading] = []
+        self.heading: tuple[int, list[str], int] | None = None
+        self.cur_heading = -1
+        self.block_seen = False
         self.slugs: dict[str, int] = {}
         self.stack: list[_Ctx] = []
-        self.links: list[tuple[int, Link]] = []
-        self.loose: list[_Draft] = []  # links outside any entry; labels may still grow
-        self.entries: list[Entry] = []
+        self.ctx: _Ctx | None = None
+        self.closed: list[_Ctx] = []
+        self.drafts: list[_Draft] = []
+        self.frames: list[_LinkFrame] = []
+        self.html_a: tuple[_Draft, list[str]] | None = None
+        self.html_pieces: list[tuple[int, int]] | None = None
+        self.code_block = False
+        self.verbatim = 0  # open inline <pre>/<code> tags of the current block
+        self.in_image = 0
         self.anchors: list[Anchor] = []
         self.warnings: list[str] = []
-        self.order = 0
+        self.ignores = Ignores()
+        self.sinks: list[list[str]] = []
 
-    # -- positions ------------------------------------------------------------
+    # -- the event loop -------------------------------------------------------
 
-    def _draft(
-        self, pos: int | None, url: str, line: int, label: str, syntax: str
-    ) -> _Draft | None:
-        """A link at absolute ``pos``, verified; searched for on ``line`` if it does not match."""
-        text = self.src.text
-        if pos is None or text[pos : pos + len(url)] != url:
-            s = self.src.lines[line] if line < len(self.src.lines) else ""
-            col = s.find(url)
-            if col < 0:
-                self.warnings.append(f"{self.file}:{line + 1}: could not locate {url!r}; skipped")
-                return None
-            pos = self.src.starts[line] + col
-        line = self.src.line_of(pos)
-        col = pos - self.src.starts[line]
-        self.order += 1
-        return _Draft(
-            order=self.order,
-            url=url,
-            line=line + 1,
-            column=col + 1,
-            start=(start := self.src.to_bytes(line, col)),
-            end=start + len(url) if url.isascii() else self.src.to_bytes(line, col + len(url)),
-            label=label,
-            syntax=syntax,
-            section=self.section,
-        )
+    def run(self) -> None:
+        buf = self.buf
+        sinks = self.sinks
+        frames = self.frames
+        bare_hint = _BARE_HINT.search
+        find = buf.find
+        run_s = run_e = -1  # the current run of plain text, bytes [run_s, run_e)
+        last: Any = None
+        cur: Any = None
+        for ev, rng in _PARSER.events_with_range(self.src.text):
+            last, cur = cur, rng
+            if ev.__class__ is str:  # SoftBreak, HardBreak, Rule
+                if run_s >= 0:
+                    if bare_hint(buf, run_s, run_e) or find(b"](", run_s, run_e) >= 0:
+                        self._bare(run_s, run_e)
+                    run_s = -1
+                if ev == "Rule":
+                    self.block_seen = True
+                else:
+                    for sink in sinks:
+                        sink.append(" ")
+                continue
+            text = ev.get("Text")
+            if text is not None:
+                if self.code_block:
+                    continue
+                for sink in sinks:
+                    sink.append(text)
+                if frames or self.verbatim:
+                    continue
+                s = rng["start"]
+                if run_s >= 0 and (s == run_e or (s == run_e + 1 and buf[run_e] == 0x5C)):
+                    run_e = rng["end"]
+                else:
+                    if run_s >= 0 and (
+                        bare_hint(buf, run_s, run_e) or find(b"](", run_s, run_e) >= 0
+                    ):
+                        self._bare(run_s, run_e)
+                    run_s, run_e = s, rng["end"]
+                continue
+            if run_s >= 0:
+                if bare_hint(buf, run_s, run_e) or find(b"](", run_s, run_e) >= 0:
+                    self._bare(run_s, run_e)
+                run_s = -1
+            tag = ev.get("Start")
+            if tag is not None:
+                if tag.__class__ is dict:
+                    info = tag.get("Link") or tag.get("Image")
+                    if info is not None:
+                        frame = self._open_link("Image" if "Image" in tag else "Link", info, rng)
+                        frames.append(frame)
+                        sinks.append(frame.parts)
+                        continue
+                self._start(tag, rng)
+                continue
+            tag = ev.get("End")
+            if tag is not None:
+                if tag == "Link" or tag == "Image":
+                    frame = frames.pop()
+                    if sinks and sinks[-1] is frame.parts:
+                        sinks.pop()
+                    else:
+                        self._resink()
+                    self._close_link(frame, last)
+                    continue
+                self._end(tag, rng)
+                continue
+            code = ev.get("Code")
+            if code is not None:
+                for sink in sinks:
+                    sink.append(code)
+                if self.ctx is not None:
+                    self.ctx.blanks.append((rng["start"], rng["end"]))
+                continue
+            raw_html = ev.get("InlineHtml")
+            if raw_html is not None:
+                self._inline_html(rng["start"], rng["end"])
+            elif "Html" in ev and self.html_pieces is not None:
+                self.html_pieces.append((rng["start"], rng["end"]))
+        self.ignores.finish(len(buf))
 
-    def _add(self, draft: _Draft | None) -> None:
-        if draft is None:
+    def _text(self, s: str) -> None:
+        for sink in self.sinks:
+            sink.append(s)
+
+    def _resink(self) -> None:
+        """Which lists collect plain text now: heading, link labels, the entry's title."""
+        sinks = [frame.parts for frame in self.frames]
+        if self.heading is not None:
+            sinks.append(self.heading[1])
+        if self.html_a is not None:
+            sinks.append(self.html_a[1])
+        ctx = self.ctx
+        if ctx is not None and not ctx.title_done:
+            sinks.append(ctx.title_parts)
+        self.sinks[:] = sinks
+
+    def _start(self, tag: Any, rng: Any) -> None:
+        if tag.__class__ is str:
+            if tag == "Item":
+                self._open(rng, row=False)
+            elif tag in ("TableRow", "TableHead"):
+                self._open(rng, row=True)
+            elif tag == "HtmlBlock":
+                self.html_pieces = []
+                self.block_seen = True
+            elif tag in ("Paragraph", "TableCell"):
+                self.block_seen = True
+                self.verbatim = 0
             return
-        ctx = self.stack[-1] if self.stack else None
-        if ctx is None:
-            self.loose.append(draft)
+        key, info = next(iter(tag.items()))
+        if key == "Heading":
+            if self.headings:
+                self.headings[-1].content_after = self.block_seen
+            self.heading = (int(info["level"][1]), [], rng["start"])
+            self.verbatim = 0
+            self._resink()
+        else:  # List, BlockQuote, CodeBlock, Table, FootnoteDefinition, …
+            self.block_seen = True
+            if key == "CodeBlock":
+                self.code_block = True
+
+    def _end(self, tag: Any, rng: Any) -> None:
+        if tag.__class__ is str:
+            if tag in ("Item", "TableRow", "TableHead"):
+                self._close(rng)
+            elif tag == "TableCell":
+                ctx = self.ctx
+                if ctx is not None and ctx.row and "".join(ctx.title_parts).strip():
+                    ctx.title_done = True
+                    self._resink()
+            elif tag == "CodeBlock":
+                self.code_block = False
+            elif tag == "HtmlBlock":
+                self._html_block(rng["start"], rng["end"])
+            return
+        if "Heading" in tag and self.heading is not None:
+            self._heading()
+
+    # -- containers and headings ----------------------------------------------
+
+    def _open(self, rng: Any, row: bool) -> None:
+        s, e = rng["start"], rng["end"]
+        e = s + len(self.buf[s:e].rstrip())
+        self.block_seen = True
+        parent = self.ctx
+        ctx = _Ctx(s, e, self.cur_heading, row)
+        self.stack.append(ctx)
+        self.ctx = ctx
+        if parent is not None and not parent.title_done:
+            self._resink()
         else:
-            ctx.drafts.append(draft)
-            ctx.title_done = True
+            self.sinks.append(ctx.title_parts)
 
-    def _link(self, d: _Draft, entry: str | None) -> Link:
-        return Link(
-            url=d.url,
-            file=self.file,
-            line=d.line,
-            column=d.column,
-            start=d.start,
-            end=d.end,
-            label=d.label,
-            kind=link_kind(d.label, d.url),
-            target=link_target(d.url),
-            section=d.section,
-            entry=entry,
-            syntax=d.syntax,
-        )
+    def _close(self, rng: Any) -> None:
+        ctx = self.stack.pop()
+        self.ctx = self.stack[-1] if self.stack else None
+        if ctx.title_done and (self.ctx is None or self.ctx.title_done):
+            pass  # neither collects title text: the sinks stay as they are
+        else:
+            self._resink()
+        if self.ctx is not None:
+            self.ctx.blanks.append((ctx.start, ctx.end))
+        if not ctx.drafts:
+            return
+        title = _clean("".join(ctx.title_parts))
+        if ":" in title:
+            title = _TITLE_END.split(title, maxsplit=1)[0]
+        title = title.rstrip(" [(（【:：-–—|").strip()
+        ctx.title = title or ctx.drafts[0].label
+        for d in ctx.drafts:
+            d.entry = ctx.title
+        ctx.venue = self._venue(ctx)
+        self.closed.append(ctx)
 
-    # -- blocks ---------------------------------------------------------------
-
-    def run(self, tokens: list[Token]) -> None:
-        h1 = [t for t in tokens if t.type == "heading_open" and t.tag == "h1"]
-        first = next((t for t in tokens if t.type == "heading_open"), None)
-        self.skip_h1 = len(h1) == 1 and first is h1[0]
-        heading_level = 0
-        for i, tok in enumerate(tokens):
-            tokens[i] = None  # type: ignore[call-overload]  # free block tokens as we go
-            t = tok.type
-            if t == "inline":
-                text = self._inline(tok)
-                if heading_level:
-                    self._heading(heading_level, text, tok)
-                    heading_level = 0
-            elif t == "heading_open":
-                heading_level = int(tok.tag[1])
-            elif t in ("list_item_open", "tr_open") and tok.map:
-                self._open(tok)
-            elif t in ("list_item_close", "tr_close") and self.stack:
-                self._close(self.stack.pop())
-            elif t == "html_block" and tok.map:
-                self._html_block(tok)
-        self._unused_definitions()
-
-    def _heading(self, level: int, text: str, tok: Token) -> None:
-        line = tok.map[0] if tok.map else 0
+    def _heading(self) -> None:
+        assert self.heading is not None
+        level, parts, start = self.heading
+        self.heading = None
+        self._resink()
+        text = _clean("".join(parts))
         slug = base = slugify(text)
         while slug in self.slugs:
             self.slugs[base] += 1
             slug = f"{base}-{self.slugs[base]}"
         self.slugs[slug] = 0
+        line, _ = self.src.line_col(start)
         self.anchors.append(Anchor(self.file, slug, line + 1, "heading"))
-        while self.headings and self.headings[-1][0] >= level:
-            self.headings.pop()
-        if not (level == 1 and self.skip_h1):
-            self.headings.append((level, _clean(text)))
-        self.section = " > ".join(h for _, h in self.headings)
-        self.section_marks.append((line, self.section))
+        self.headings.append(_Heading(level, text, start))
+        self.cur_heading = len(self.headings) - 1
+        self.block_seen = False
 
-    def _open(self, tok: Token) -> None:
-        assert tok.map is not None
-        first, last = tok.map[0], max(tok.map[0], tok.map[1] - 1)
-        lines = self.src.lines
-        while last > first and not lines[last].strip():
-            last -= 1
-        indent = len(lines[first]) - len(lines[first].lstrip())
-        start = self.src.starts[first] + indent
-        self.stack.append(
-            _Ctx(
-                line=first,
-                start=start,
-                end=self.src.starts[last] + len(lines[last]),
-                section=self.section,
-                row=tok.type == "tr_open",
-                cursor=start if tok.type == "tr_open" else None,
-            )
-        )
+    # -- links ----------------------------------------------------------------
 
-    def _close(self, ctx: _Ctx) -> None:
-        if not ctx.drafts:
-            return
-        title = _clean("".join(ctx.title_parts))
-        title = _TITLE_END.split(title, maxsplit=1)[0]
-        title = title.rstrip(" [(（【:：-–—|").strip()
-        if not title:
-            title = ctx.drafts[0].label
-        links = tuple(self._link(d, title) for d in ctx.drafts)
-        self.links.extend((d.order, link) for d, link in zip(ctx.drafts, links, strict=True))
-        self.entries.append(
-            Entry(
-                file=self.file,
-                line=ctx.line + 1,
-                section=ctx.section,
-                title=title,
-                venue=ctx.venue,
-                links=links,
-                start=self.src.byte_pos(ctx.start),
-                end=self.src.byte_pos(ctx.end),
-            )
-        )
-
-    # -- inline ---------------------------------------------------------------
-
-    def _inline(self, tok: Token) -> str:
-        """Collect the links of one inline token; return its plain text."""
-        ctx = self.stack[-1] if self.stack else None
-        content = tok.content
-        first_line = tok.map[0] if tok.map else (ctx.line if ctx else 0)
-        cursor = ctx.cursor if ctx is not None and ctx.row else None
-        mapper = _Mapper(self.src, content, first_line, cursor)
-        if ctx is not None and ctx.row:
-            ctx.cursor = mapper.end
-            if "".join(ctx.title_parts).strip():  # a row's title is its first non-empty cell
+    def _add(
+        self, pos: int, end: int, url: str, label: str, syntax: str, target: Target | None = None
+    ) -> _Draft:
+        d = _Draft(pos, end, url, label, syntax, self.cur_heading, target)
+        self.drafts.append(d)
+        ctx = self.ctx
+        if ctx is not None:
+            ctx.drafts.append(d)
+            if not ctx.title_done:
                 ctx.title_done = True
-        plain: list[str] = []
-        spans: list[tuple[int, int]] = []
-        labels: list[tuple[_Draft | None, list[str]]] = []
-        html_a: tuple[_Draft | None, list[str]] | None = None
+                self._resink()
+        return d
 
-        def text(s: str) -> None:
-            plain.append(s)
-            for _, parts in labels:
-                parts.append(s)
-            if html_a is not None:
-                html_a[1].append(s)
-            if ctx is not None and not ctx.title_done:
-                ctx.title_parts.append(s)
+    def _open_link(self, kind: str, info: dict[str, Any], rng: Any) -> _LinkFrame:
+        s, e = rng["start"], rng["end"]
+        link_type = info["link_type"]
+        d: _Draft | None = None
+        if self.in_image:  # an image's description is text (its alt), not links
+            link_type = ""
+        if kind == "Image":
+            self.in_image += 1
+        if link_type == "Inline":
+            dest = info["dest_url"]
+            raw = dest.encode()
+            at = e - len(raw) - 1
+            if buf_startswith(self.buf, b"](" + raw + b")", at - 2):  # as parsed, no title
+                d = self._add(at, e - 1, dest, "", "image" if kind == "Image" else "inline")
+            else:  # located once its label has been read
+                d = self._add(-1, -1, dest, "", "image" if kind == "Image" else "inline")
+        elif link_type in ("Autolink", "Email"):
+            url = self.buf[s + 1 : e - 1].decode("utf-8", "replace")
+            d = self._add(s + 1, e - 1, url, "", "autolink")
+        elif link_type in ("Reference", "Collapsed", "Shortcut"):
+            key = _norm_label(info["id"])
+            where = self._definition(key)
+            if where is not None:
+                self.used_defs.add(key)
+                a, b = where
+                d = self._add(a, b, self.buf[a:b].decode("utf-8", "replace"), "", "reference")
+        if self.ctx is not None:
+            self.ctx.blanks.append((s, e))
+        return _LinkFrame(d, kind, s, e, rng)
 
-        for ch in _children(_MD, content, self.env):
-            t, meta = ch.type, ch.meta
-            if t in ("text", "text_special", "code_inline"):
-                text(ch.content)
-                if "span" in meta:
-                    spans.append(meta["span"])
-            elif t in ("softbreak", "hardbreak"):
-                text(" ")
-            elif t == "link_open" and "lw" in meta:
-                spans.append(meta["span"])
-                d = self._dest(meta, content, mapper)
-                labels.append((d, []))
-                self._add(d)
-            elif t == "link_close" and labels:
-                d, parts = labels.pop()
-                if d is not None:
-                    d.label = _clean("".join(parts))
-            elif t == "image" and "lw" in meta:
-                spans.append(meta["span"])
-                d = self._dest(meta, content, mapper)
-                if d is not None:
-                    d.label = _clean(ch.content)
-                self._add(d)
-                text(ch.content)
-            elif t == "html_inline" and "span" in meta:
-                s, e = meta["span"]
-                spans.append((s, e))
-                if _CLOSE_A.match(ch.content) and html_a is not None:
-                    d, parts = html_a
-                    if d is not None:
-                        d.label = _clean("".join(parts))
-                    html_a = None
+    def _close_link(self, frame: _LinkFrame, last: Any) -> None:
+        if frame.kind == "Image":
+            self.in_image -= 1
+        d = frame.draft
+        if d is None:
+            return
+        d.label = " ".join("".join(frame.parts).split())
+        if d.pos >= 0:
+            return
+        buf, s, e = self.buf, frame.start, frame.end
+        label_from = s + (2 if frame.kind == "Image" else 1)
+        after = label_from if last is frame.rng else max(label_from, last["end"])
+        close = buf.find(b"]", after, e)
+        where = self._destination(close + 2, e, d.url) if close >= 0 else None
+        if where is None or buf[close + 1 : close + 2] != b"(":
+            at = buf.rfind(d.url.encode(), s, e)
+            where = (at, at + len(d.url.encode())) if at >= 0 and d.url else None
+        if where is None:
+            line, _ = self.src.line_col(s)
+            self.warnings.append(f"{self.file}:{line + 1}: could not locate {d.url!r}; skipped")
+            self.drafts.remove(d)
+            if self.ctx is not None and d in self.ctx.drafts:
+                self.ctx.drafts.remove(d)
+            return
+        d.pos, d.end = where
+        d.url = buf[d.pos : d.end].decode("utf-8", "replace")
+        if self.ctx is not None:
+            self.ctx.blanks.append(where)
+
+    def _destination(self, p: int, limit: int, want: str) -> tuple[int, int] | None:
+        """Bytes of the destination starting at or after ``p`` if it reads as ``want``."""
+        buf = self.buf
+        raw_want = want.encode()
+        end = p + len(raw_want)
+        if buf.startswith(raw_want, p) and buf[end : end + 1] in _DEST_END:
+            return p, end  # the common case: written as parsed, right after the parenthesis
+        newline = False
+        while p < limit and (buf[p] in b" \t\r\n" or (newline and buf[p] == 0x3E)):
+            newline = newline or buf[p] in b"\r\n"
+            p += 1
+        if p < limit and buf[p] == 0x3C:  # <dest>
+            q = p + 1
+            while q < limit and buf[q] != 0x3E and buf[q] not in b"\r\n":
+                q += 2 if buf[q] == 0x5C else 1
+            a, b = p + 1, min(q, limit)
+        else:
+            q, depth = p, 0
+            while q < limit:
+                c = buf[q]
+                if c == 0x5C:
+                    q += 2
                     continue
-                for d, is_a in self._tag_links(ch.content, s, mapper):
-                    if is_a:
-                        html_a = (d, [])
-                    self._add(d)
-        # ``[x](https://a.org/my file.pdf)`` is not a link to CommonMark, but it is
-        # what the author meant: report the whole target rather than its first word
-        blanked = _blank(content, spans)
-        if "](" in blanked:
-            spaced = list(_SPACED_TARGET.finditer(blanked))
+                if c <= 0x20:
+                    break
+                if c == 0x28:
+                    depth += 1
+                elif c == 0x29:
+                    if depth == 0:
+                        break
+                    depth -= 1
+                q += 1
+            a, b = p, min(q, limit)
+        raw = buf[a:b].decode("utf-8", "replace")
+        return (a, b) if raw == want or _unescape(raw) == want else None
+
+    def _definition(self, key: str) -> tuple[int, int] | None:
+        """Where the destination of definition ``key`` is written (cached)."""
+        if key in self.def_pos:
+            return self.def_pos[key]
+        found = self.defs.get(key)
+        where = None
+        if found is not None:
+            dest, s, e, _ = found
+            buf = self.buf
+            q = s + 1
+            while q < e and buf[q] != 0x5D:
+                q += 2 if buf[q] == 0x5C else 1
+            if buf[q + 1 : q + 2] == b":":
+                where = self._destination(q + 2, e, dest)
+        self.def_pos[key] = where
+        return where
+
+    # -- plain text -----------------------------------------------------------
+
+    def _bare(self, s: int, e: int) -> None:
+        """Bare URLs (and author-meant ``[x](a b.pdf)``) in one run of plain text."""
+        buf = self.buf
+        if not _BARE_HINT.search(buf, s, e) and buf.find(b"](", s, e) < 0:
+            return
+        chunk = buf[s:e]
+        text = chunk.decode("utf-8", "replace")
+        ascii_ = chunk.isascii()
+
+        def at(i: int) -> int:
+            return s + (i if ascii_ else len(text[:i].encode()))
+
+        if "](" in text:
+            # ``[x](https://a.org/my file.pdf)`` is not a link to CommonMark, but it is
+            # what the author meant: report the whole target rather than its first word
+            spaced = list(_SPACED_TARGET.finditer(text))
             for m in spaced:
-                d = self._at(mapper, m.start(2), m.group(2), _clean(m.group(1)), "inline")
-                self._add(d)
-            blanked = _blank(blanked, [m.span() for m in spaced])
-        # bare URLs in what is left once links, code and tags are blanked out
-        for s, e in _bare_urls(blanked):
-            self._add(self._at(mapper, s, content[s:e], "", "bare"))
-        if ctx is not None and ctx.venue is None:
-            ctx.venue = self._venue(blanked, mapper)
-        return _clean("".join(plain))
+                a = at(m.start(2))
+                self._add(a, a + len(m.group(2).encode()), m.group(2), _clean(m.group(1)), "inline")
+                if self.ctx is not None:
+                    self.ctx.blanks.append((at(m.start()), at(m.end())))
+            for m in reversed(spaced):
+                text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+        www_ok = s == 0 or buf[s - 1] in _WWW_BEFORE
+        for a, b in autolinks.find(text, www_ok):
+            url = text[a:b]
+            pa = at(a)
+            pb = pa + len(url.encode())
+            self._add(pa, pb, url, "", "bare", Target.WEB if url.startswith("www.") else None)
+            if self.ctx is not None:
+                self.ctx.blanks.append((pa, pb))
 
-    def _at(self, mapper: _Mapper, p: int, url: str, label: str, syntax: str) -> _Draft | None:
-        pos, line = mapper.pos(p)
-        return self._draft(pos, url, line, label, syntax)
+    # -- HTML -----------------------------------------------------------------
 
-    def _dest(self, meta: dict[str, Any], content: str, mapper: _Mapper) -> _Draft | None:
-        if meta["lw"] == "reference":
-            ref = self.defs.get(meta["ref"])
-            if ref is None:
-                return None
-            ds, de, _ = ref
-            self.used_defs.add(meta["ref"])
-            url = self.src.text[ds:de]
-            return self._draft(ds, url, self.src.line_of(ds), "", "reference")
-        ds, de = meta["dest"]
-        return self._at(mapper, ds, content[ds:de], "", meta["lw"])
+    def _inline_html(self, s: int, e: int) -> None:
+        raw = self.buf[s:e]
+        if self.ctx is not None:
+            self.ctx.blanks.append((s, e))
+        if raw.startswith(b"<!--"):
+            self._comment(raw, s, e)
+            return
+        if _CLOSE_A.match(raw):
+            if self.html_a is not None:
+                d, parts = self.html_a
+                d.label = _clean("".join(parts))
+                self.html_a = None
+                self._resink()
+            return
+        m = _VERBATIM_TAG.match(raw)
+        if m is not None:
+            self.verbatim = max(0, self.verbatim + (-1 if m.group(1) else 1))
+        for d, is_a in self._tag_links(raw, s):
+            if is_a:
+                self.html_a = (d, [])
+                self._resink()
 
-    def _tag_links(
-        self, tag_text: str, offset: int, mapper: _Mapper
-    ) -> list[tuple[_Draft | None, bool]]:
-        """``href``/``src`` links and ``name``/``id`` anchors of the tags in ``tag_text``."""
-        out: list[tuple[_Draft | None, bool]] = []
-        for tag in _TAG.finditer(tag_text):
+    def _comment(self, raw: bytes, s: int, e: int) -> None:
+        first, _ = self.src.line_col(s)
+        last, _ = self.src.line_col(e)
+        self.ignores.comment(raw, s, e, first, last)
+
+    def _tag_links(self, text: bytes, offset: int) -> list[tuple[_Draft, bool]]:
+        """``href``/``src`` links and ``name``/``id`` anchors of the tags in ``text``."""
+        out: list[tuple[_Draft, bool]] = []
+        for tag in _TAG.finditer(text):
             name = tag.group(1).lower()
-            for attr in _ATTR.finditer(tag_text, tag.start(2), tag.end(2)):
+            if name in _STRIPPED_TAGS:
+                continue
+            for attr in _ATTR.finditer(text, tag.start(2), tag.end(2)):
                 key = attr.group(1).lower()
                 g = next(i for i in (2, 3, 4) if attr.group(i) is not None)
-                value = attr.group(g)
-                if key in ("href", "src"):
+                value = attr.group(g).decode("utf-8", "replace")
+                a, b = offset + attr.start(g), offset + attr.end(g)
+                if key in (b"href", b"src"):
                     label = ""
-                    if name == "img":
-                        alt = re.search(r"""\balt\s*=\s*["']([^"']*)""", tag.group(2))
-                        label = alt.group(1) if alt else ""
-                    d = self._at(mapper, offset + attr.start(g), value, label, "html")
-                    out.append((d, name == "a" and key == "href"))
-                elif key == "id" or (key == "name" and name == "a"):
-                    _, ln = mapper.pos(offset + attr.start(g))
-                    self.anchors.append(Anchor(self.file, value, ln + 1, "html"))
+                    if name == b"img":
+                        alt = _ALT.search(tag.group(2))
+                        label = alt.group(1).decode("utf-8", "replace") if alt else ""
+                    d = self._add(a, b, value, label, "html")
+                    out.append((d, name == b"a" and key == b"href"))
+                elif key == b"id" or (key == b"name" and name == b"a"):
+                    line, _ = self.src.line_col(a)
+                    self.anchors.append(Anchor(self.file, value, line + 1, "html"))
         return out
 
-    def _html_block(self, tok: Token) -> None:
-        assert tok.map is not None
-        content = tok.content
-        mapper = _Mapper(self.src, content, tok.map[0], None)
-        visible = _COMMENT.sub(lambda m: " " * len(m.group(0)), content)
-        spans = [(m.start(), m.end()) for m in _TAG.finditer(visible)]
-        for d, _ in self._tag_links(visible, 0, mapper):
-            self._add(d)
-        for s, e in _bare_urls(_blank(visible, spans)):
-            self._add(self._at(mapper, s, content[s:e], "", "bare"))
+    def _html_block(self, s: int, e: int) -> None:
+        """Links, anchors, bare URLs and ignore comments of one HTML block."""
+        pieces, self.html_pieces = self.html_pieces or [], None
+        block = bytearray(b" " * (e - s))  # container prefixes and line ends stay blank
+        for a, b in pieces:
+            block[a - s : b - s] = self.buf[a:b]
+        if self.ctx is not None:
+            self.ctx.blanks.append((s, e))
 
-    def _venue(self, blanked: str, mapper: _Mapper) -> Venue | None:
-        m = find_venue(blanked)
+        def blank(m: re.Match[bytes]) -> None:
+            block[m.start() : m.end()] = b" " * (m.end() - m.start())
+
+        for m in list(_COMMENT.finditer(block)):
+            self._comment(m.group(0), s + m.start(), s + m.end())
+            blank(m)
+        for m in list(_VERBATIM.finditer(block)):
+            blank(m)
+        visible = bytes(block)
+        self._tag_links(visible, s)
+        for m in list(_TAG.finditer(visible)):
+            blank(m)
+        if not _BARE_HINT.search(block):
+            return
+        text = block.decode("utf-8", "replace")
+        ascii_ = block.isascii()
+        for a, b in autolinks.find(text):
+            url = text[a:b]
+            pa = s + (a if ascii_ else len(text[:a].encode()))
+            www = url.startswith("www.")
+            self._add(pa, pa + len(url.encode()), url, "", "bare", Target.WEB if www else None)
+
+    # -- venues ---------------------------------------------------------------
+
+    def _venue(self, ctx: _Ctx) -> Venue | None:
+        """The venue in the entry's own text: links, code, HTML and sub-items left out."""
+        s, e = ctx.start, ctx.end
+        buf = self.buf
+        pieces: list[bytes] = []
+        starts: list[int] = []
+        at = s
+        for a, b in sorted(ctx.blanks):
+            if a > at:
+                starts.append(at)
+                pieces.append(buf[at : min(a, e)])
+            if b > at:
+                at = b
+        if at < e:
+            starts.append(at)
+            pieces.append(buf[at:e])
+        joined = b"\n".join(pieces)  # nothing matches across a left-out part
+        text = joined.decode("utf-8", "replace")
+        m = find_venue(text)
         if m is None:
             return None
-        start, _ = mapper.pos(m.start)
-        if start is None or self.src.text[start : start + len(m.raw)] != m.raw:
-            return None
-        return Venue(
-            m.name,
-            m.year,
-            m.raw,
-            self.src.byte_pos(start),
-            self.src.byte_pos(start + len(m.raw)),
-        )
+        off = m.start if joined.isascii() else len(text[: m.start].encode())
+        raw = m.raw.encode()
+        for at, piece in zip(starts, pieces, strict=True):
+            if off < len(piece):
+                a = at + off
+                if buf[a : a + len(raw)] != raw:
+                    return None
+                to_data = self.src.to_data
+                return Venue(m.name, m.year, m.raw, to_data(a), to_data(a + len(raw)))
+            off -= len(piece) + 1
+        return None
 
-    def _unused_definitions(self) -> None:
-        for key, (ds, de, label) in self.defs.items():
-            if key in self.used_defs:
-                continue
-            line = self.src.line_of(ds)
-            idx = bisect_right(self.section_marks, (line, "\uffff")) - 1
-            self.section = self.section_marks[idx][1]
-            d = self._draft(ds, self.src.text[ds:de], line, _clean(label), "reference")
-            if d is not None:
-                self.loose.append(d)
+    # -- the document ---------------------------------------------------------
+
+    def _sections(self) -> list[str]:
+        """The section path of every heading (see the module docstring)."""
+        hs = self.headings
+        h1 = [i for i, h in enumerate(hs) if h.level == 1]
+        skip_h1 = len(h1) == 1 and h1[0] == 0
+        parent: list[int] = []
+        stack: list[int] = []
+        for i, h in enumerate(hs):
+            while stack and hs[stack[-1]].level >= h.level:
+                stack.pop()
+            parent.append(stack[-1] if stack else -1)
+            stack.append(i)
+        grouping = [
+            i < len(hs) - 1 and not h.content_after and hs[i + 1].level == h.level
+            for i, h in enumerate(hs)
+        ]
+        groups = Counter((parent[i], hs[i].level) for i in range(len(hs)) if grouping[i])
+        paths: list[str] = []
+        open_: list[tuple[float, str]] = []
+        for i, h in enumerate(hs):
+            level = h.level - 0.5 if grouping[i] and groups[(parent[i], h.level)] >= 2 else h.level
+            while open_ and open_[-1][0] >= level:
+                open_.pop()
+            if not (i == 0 and skip_h1):
+                open_.append((level, h.text))
+            paths.append(" > ".join(text for _, text in open_))
+        return paths
+
+    def _heading_at(self, pos: int) -> int:
+        return bisect_right([h.start for h in self.headings], pos) - 1
 
     def document(self) -> Document:
-        self.links.extend((d.order, self._link(d, None)) for d in self.loose)
-        self.links.sort(key=lambda pair: pair[0])
-        self.entries.sort(key=lambda e: e.start)
+        src = self.src
+        for key, (_, ds, _, label) in self.defs.items():
+            if key in self.used_defs:
+                continue
+            where = self._definition(key)
+            if where is None:
+                continue
+            a, b = where
+            d = _Draft(a, b, self.buf[a:b].decode("utf-8", "replace"), _clean(label),
+                       "reference", self._heading_at(ds))  # fmt: skip
+            self.drafts.append(d)
+        paths = self._sections()
+        ignores = self.ignores if self.ignores else None
+        shifted = src.bom or bool(src.replaced)
+        to_data = src.to_data
+        buf, line_starts, file = self.buf, src.line_starts, self.file
+        web = Target.WEB
+        links: list[Link] = []
+        for d in self.drafts:
+            pos, url = d.pos, d.url
+            line = bisect_right(line_starts, pos) - 1
+            ls = line_starts[line]
+            seg = buf[ls:pos]
+            col = pos - ls if seg.isascii() else len(seg.decode("utf-8", "replace"))
+            if line == 0 and src.bom:
+                col += 1
+            if d.target is not None:
+                target = d.target
+            elif url.startswith(("https://", "http://")):
+                target = web
+            else:
+                target = link_target(url)
+            reason = ignores.reason(pos, line) if ignores is not None else ""
+            if reason:
+                target = Target.EXCLUDED
+            link = Link(
+                url,
+                file,
+                line + 1,
+                col + 1,
+                to_data(pos) if shifted else pos,
+                to_data(d.end) if shifted else d.end,
+                d.label,
+                link_kind(d.label, url),
+                target,
+                paths[d.heading] if d.heading >= 0 else "",
+                d.entry,
+                d.syntax,
+                reason,
+            )
+            d.link = link
+            links.append(link)
+        entries = [
+            Entry(
+                file=self.file,
+                line=src.line_col(ctx.start)[0] + 1,
+                section=paths[ctx.heading] if ctx.heading >= 0 else "",
+                title=ctx.title,
+                venue=ctx.venue,
+                links=tuple(d.link for d in ctx.drafts),  # type: ignore[misc]
+                start=src.to_data(ctx.start),
+                end=src.to_data(ctx.end),
+            )
+            for ctx in self.closed
+        ]
+        entries.sort(key=lambda entry: entry.start)
         return Document(
             file=self.file,
-            links=tuple(link for _, link in self.links),
-            entries=tuple(self.entries),
+            links=tuple(links),
+            entries=tuple(entries),
             anchors=tuple(self.anchors),
             warnings=tuple(self.warnings),
         )
@@ -932,12 +973,10 @@ def extract_text(data: bytes, file: str) -> Document:
             file=file, links=(), entries=(), anchors=(), warnings=(f"{file}: empty file",)
         )
     src = _Source(data)
-    env: dict[str, Any] = {}
-    tokens = _MD.parse(src.text, env)
-    walker = _Walker(src, file, env)
+    walker = _Walker(src, file)
     if src.bad_utf8:
         walker.warnings.append(f"{file}: invalid UTF-8, decoded with replacement characters")
-    walker.run(tokens)
+    walker.run()
     return walker.document()
 
 

@@ -96,6 +96,7 @@ class Link:
     section: str  # heading path, "Papers > 2020"
     entry: str | None  # title of the entry the link belongs to, if any
     syntax: str  # inline | reference | autolink | bare | html | image
+    excluded_reason: str = ""  # why the list itself excludes it (inline ignore comment)
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,7 +112,7 @@ def plan_links(
             if link.target is Target.EXCLUDED:
                 scheme = link.url.split(":", 1)[0] if ":" in link.url else ""
                 why = f"{scheme}: links are not checked" if scheme else "empty link target"
-                decided.setdefault(key, excluded_result(key, why, now))
+                decided.setdefault(key, excluded_result(key, link.excluded_reason or why, now))
             elif link.target is Target.WEB:
                 pattern = next((p.pattern for p in exclude if p.search(link.url)), None)
                 if pattern is None and include and not any(p.search(link.url) for p in include):
@@ -121,6 +121,8 @@ def plan_links(
                     decided.setdefault(key, excluded_result(key, f"excluded: {pattern}", now))
                 else:
                     web.setdefault(key, link)
+    for key in web:  # a URL disabled in one place but checked in another: checked
+        decided.pop(key, None)
     return web, decided
 
 

@@ -66,6 +66,8 @@ def _split(url: str) -> tuple[str, str, str, str, str]:
     text = _unescape(url)
     if text.startswith("//"):
         text = "https:" + text
+    elif text.startswith("www."):  # a bare www. link: GitHub links it as http://
+        text = "http://" + text
     try:
         return urlsplit(text)
     except ValueError:  # e.g. an invalid IPv6 literal: keep the text, drop the fragment

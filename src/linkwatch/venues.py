@@ -67,6 +67,7 @@ _YEAR = r"(?:[ \t]*[-_,][ \t]*|[ \t]*)(?P<y4>(?:19|20)\d\d)(?!\d)|[ \t]*['’‘
 _CORE = rf"(?<![A-Za-z0-9])(?P<name>{_NAME})(?![A-Za-z])(?:{_YEAR})?"
 _BRACKETED = re.compile(rf"[(\[（【][ \t]*{_CORE}[ \t]*[)\]）】]", re.IGNORECASE)
 _PLAIN = re.compile(_CORE, re.IGNORECASE)
+_YEARISH = re.compile(r"(?:19|20)\d\d|['’‘`-]\d\d")  # cheap test before the slow _PLAIN scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +93,10 @@ def _year(m: re.Match[str]) -> int | None:
 def find_venue(text: str) -> VenueMatch | None:
     """First bracketed venue in ``text``, else the first plain ``NAME YEAR``."""
     m = _BRACKETED.search(text)
-    if m is None:
+    if m is None and _YEARISH.search(text):
         m = next((p for p in _PLAIN.finditer(text) if _year(p) is not None), None)
     if m is None:
         return None
-    key = re.sub(r"[ \t]+", " ", m.group("name").lower())
+    key = " ".join(m.group("name").lower().split())
     name = _CANONICAL.get(key) or _CANONICAL.get(key.replace(" ", ""), m.group("name"))
     return VenueMatch(name, _year(m), m.group(0), m.start(), m.end())
