@@ -28,6 +28,7 @@ import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from . import interrupt
 from .config import Settings
 from .guard import PrivateAddressError, check_host
 from .models import ErrorCode, LinkResult, Verdict
@@ -386,6 +387,8 @@ class Engine:
         self, method: str, url: str, headers: dict[str, str], read_body: bool, slot: Slot
     ) -> _Hop:
         assert self._session is not None, "use Engine as an async context manager"
+        if interrupt.requested():  # a stop signal: no request starts after it
+            raise asyncio.CancelledError
         async with self._session.request(
             method, url, headers=headers, allow_redirects=False, trace_request_ctx={"slot": slot}
         ) as resp:

@@ -49,6 +49,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
+from .errors import UsageError
 from .models import Anchor, Document, Entry, Link, LinkKind, Target, Venue
 from .venues import find_venue
 
@@ -56,7 +57,7 @@ MAX_BYTES = 10 * 1024 * 1024
 """Largest file read: twice the 5 MB benchmark list and far above any real awesome list."""
 
 
-class InputError(Exception):
+class InputError(UsageError):
     """A file that cannot be read as a Markdown list; the message is one line."""
 
 

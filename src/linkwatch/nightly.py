@@ -7,11 +7,13 @@ from importlib.resources import files as package_files
 from pathlib import Path
 from string import Template
 
+from .errors import UsageError
+
 WORKFLOW_PATH = Path(".github/workflows/linkwatch.yml")
 DEFAULT_CRON = "17 3 * * *"  # off the hour: GitHub delays jobs queued at :00
 
 
-class WorkflowExists(Exception):
+class WorkflowExists(UsageError):
     """The workflow file is there already and --force was not given."""
 
 

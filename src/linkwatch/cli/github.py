@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import (
-    EXIT_CANNOT_JUDGE,
     EXIT_USAGE,
     cli,
     console,
@@ -38,13 +37,11 @@ def init_github_actions(
     files: tuple[str, ...], cron: str | None, package: str, force: bool
 ) -> None:
     """Write .github/workflows/linkwatch.yml: a nightly check of FILES (default README.md)."""
-    from ..nightly import DEFAULT_CRON, WorkflowExists, render_workflow, write_workflow
+    from ..nightly import DEFAULT_CRON, render_workflow, write_workflow
 
     content = render_workflow(list(files) or ["README.md"], cron or DEFAULT_CRON, package)
     try:
         path = write_workflow(Path.cwd(), content, force=force)
-    except WorkflowExists as exc:
-        fail(str(exc), EXIT_USAGE)
     except OSError as exc:
         fail(f"cannot write the workflow: {exc.strerror or exc}", EXIT_USAGE)
     console.print(f"wrote {path}; see docs/nightly.md for what it does", highlight=False)
@@ -65,8 +62,8 @@ def publish(ctx: click.Context, repo_name: str, pr: bool, **opts: Any) -> None:
 
     Needs GITHUB_TOKEN. Writes nothing when nothing changed since the last publish.
     """
-    from ..publish import Publisher, PublishError, patched_files
-    from ..store import Store, StoreError
+    from ..publish import Publisher, patched_files
+    from ..store import Store
 
     settings = settings_from(ctx, **opts)
     if "/" not in repo_name:
@@ -85,10 +82,6 @@ def publish(ctx: click.Context, repo_name: str, pr: bool, **opts: Any) -> None:
             files = patched_files(report, Path.cwd()) if pr else {}
             result = publisher.run(report, files, pr=pr)
             store.set_state(key, publisher.state)
-    except PublishError as exc:
-        fail(str(exc), EXIT_CANNOT_JUDGE)
-    except StoreError as exc:
-        fail(str(exc), getattr(exc, "exit_code", EXIT_USAGE))
     except (OSError, KeyError, ValueError) as exc:
         fail(f"cannot build the fix from {report_path}: {exc}", EXIT_USAGE)
     for action in result.actions or ["nothing changed; nothing published"]:

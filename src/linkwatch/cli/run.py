@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 import os
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -28,14 +27,12 @@ from ..models import LinkResult
 from ..net import Network
 from . import (
     EXIT_BROKEN,
-    EXIT_CANNOT_JUDGE,
     EXIT_OK,
-    EXIT_USAGE,
     cli,
     console,
     err_console,
-    fail,
     settings_from,
+    user_errors,
 )
 
 if TYPE_CHECKING:
@@ -77,6 +74,9 @@ def check_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--timeout", type=str, help="Timeout per request, e.g. 20s."),
         click.option(
             "--max-retries", type=click.IntRange(0, 10), help="Retries of transient failures."
+        ),
+        click.option(
+            "--max-redirects", type=click.IntRange(0, 100), help="Redirect hops followed (20)."
         ),
         click.option("--exclude", multiple=True, help="Regex of URLs not to check (repeatable)."),
         click.option("--include", multiple=True, help="Check only URLs matching (repeatable)."),
@@ -120,6 +120,7 @@ def _check_overrides(opts: dict[str, Any]) -> dict[str, Any]:
         "per_host",
         "timeout",
         "max_retries",
+        "max_redirects",
         "exclude",
         "include",
         "user_agent",
@@ -189,12 +190,11 @@ def _print_outcome(outcome: RunOutcome, fmt: str, quiet: bool, fail_after: int) 
 def run_pipeline(
     files: list[Path], settings: Settings, network: Network, opts: dict[str, Any]
 ) -> int:
-    """Run a check with progress and map every failure to one line and an exit code."""
+    """Run a check with progress; SIGINT/SIGTERM stop it (``interrupt``): what was checked
+    is stored and reported, then exit 130/143. Errors exit through ``user_errors``."""
     # imported here so that `linkwatch links` and `--help` stay fast and independent
-    from ..enrich.github import GithubAuthError
-    from ..extract import InputError
-    from ..pipeline import NetworkDown, run_check
-    from ..store import StoreBusy, StoreError
+    from .. import interrupt
+    from ..pipeline import run_check
 
     show_progress = not (opts["no_progress"] or opts["quiet"] or not err_console.is_terminal)
     progress = Progress(
@@ -207,29 +207,14 @@ def run_pipeline(
         transient=True,
         disable=not show_progress,
     )
-    try:
+    with user_errors(), interrupt.handling_signals():
         with progress:
             outcome = asyncio.run(
                 run_check(files, settings, network, progress=RichProgress(progress))
             )
-    except InputError as exc:
-        fail(str(exc), EXIT_USAGE)
-    except StoreBusy as exc:
-        fail(str(exc), EXIT_CANNOT_JUDGE)
-    except StoreError as exc:
-        fail(str(exc), getattr(exc, "exit_code", EXIT_USAGE))
-    except GithubAuthError as exc:
-        fail(str(exc), EXIT_USAGE)
-    except NetworkDown as exc:
-        fail(str(exc), EXIT_CANNOT_JUDGE)
-    except re.error as exc:
-        fail(f"invalid --include/--exclude pattern {exc.pattern!r}: {exc}", EXIT_USAGE)
-    except OSError as exc:
-        fail(
-            f"cannot write reports: {exc.strerror or exc} ({exc.filename or settings.out})",
-            EXIT_CANNOT_JUDGE,
-        )
-    _print_outcome(outcome, opts["fmt"], opts["quiet"], settings.fail_after)
+        _print_outcome(outcome, opts["fmt"], opts["quiet"], settings.fail_after)
+        if outcome.interrupted or interrupt.requested():
+            raise interrupt.interrupted_error()
     return outcome.exit_code
 
 
