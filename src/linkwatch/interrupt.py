@@ -3,9 +3,10 @@
 The first signal asks the run to stop: no request starts after it (the aiohttp
 engine, the arXiv and GitHub worker threads and their spacing sleeps all look at
 the flag), the network phases of the run are cancelled (``stoppable``), and the run
-stores and reports what it has, then exits 128 + signal (130, 143). A second signal
-exits at once: the store is safe (every write is one SQLite transaction) and the
-OS drops the run lock.
+stores and reports what it has, then exits 128 + signal (130, 143). The first signal
+also gives both signals back their default action, so a second one ends the process
+at once, even while it waits in C (a SQLite lock, a DNS lookup): the store is safe
+(every write is one SQLite transaction) and the OS drops the run lock.
 
 The flag is process-wide because signals are; ``handling_signals`` installs the
 handlers for one command and clears the flag afterwards.
@@ -69,9 +70,10 @@ def request_stop(signum: int = signal.SIGINT) -> None:
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
-    if _stop.is_set():  # the second signal: the user (or the runner) will not wait
-        os.write(2, b"interrupted again: exiting at once\n")
-        os._exit(128 + signum)
+    for sig in SIGNALS:  # a second signal: the user (or the runner) will not wait
+        signal.signal(sig, signal.SIG_DFL)
+    name = signal.Signals(signum).name
+    os.write(2, f"{name}: stopping, storing what was checked (again: stop at once)\n".encode())
     request_stop(signum)
 
 
@@ -94,7 +96,9 @@ def handling_signals() -> Iterator[None]:
 class _Stoppable:
     """``async with stoppable():`` -- the block is cancelled by a stop request, and the
     cancellation (or a worker's ``Interrupted``) ends the block quietly; the code after
-    it asks ``requested()``. Entered after a stop, the block is cancelled at once."""
+    it asks ``requested()``. A block entered after the stop is not cancelled (a pending
+    cancellation would outlive a block without ``await``): it must not start anything
+    then, and every request path checks the flag anyway."""
 
     def __init__(self) -> None:
         self._task: asyncio.Task[object] | None = None
@@ -105,8 +109,6 @@ class _Stoppable:
         self._task = asyncio.current_task()
         self._loop = asyncio.get_running_loop()
         _targets.add(self)
-        if _stop.is_set():
-            self._cancel()
         return self
 
     def cancel_soon(self) -> None:
