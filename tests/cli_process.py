@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from linkwatch.simweb import SimWeb
@@ -66,21 +66,28 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 async def start(
-    workdir: Path, *args: str, env: dict[str, str] | None = None
+    workdir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    preexec_fn: Callable[[], None] | None = None,
 ) -> asyncio.subprocess.Process:
     """``python -m linkwatch ARGS`` in ``workdir``, stdout and stderr piped."""
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "linkwatch", *args,
-        cwd=workdir, env=env or child_env(),
+        cwd=workdir, env=env or child_env(), preexec_fn=preexec_fn,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
 
 
 async def run(
-    workdir: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120
+    workdir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    preexec_fn: Callable[[], None] | None = None,
 ) -> tuple[int, str, str]:
     """Run to the end: (exit code, stdout, stderr)."""
-    proc = await start(workdir, *args, env=env)
+    proc = await start(workdir, *args, env=env, preexec_fn=preexec_fn)
     out, err = await asyncio.wait_for(proc.communicate(), timeout)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()

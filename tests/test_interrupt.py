@@ -125,3 +125,32 @@ async def test_a_second_sigint_exits_at_once(simweb, tmp_path: Path):
     outcomes, _, integrity = stored(tmp_path)
     assert integrity == "ok"
     assert set(outcomes) <= {"running"}  # killed mid-run: the next run marks it interrupted
+
+
+async def test_a_stop_ends_the_github_worker_thread_before_its_next_request(simweb):
+    """The API threads obey the same flag as the engine (the signal handler sets it)."""
+    from linkwatch import interrupt
+    from linkwatch.config import Settings
+    from linkwatch.enrich.github import GithubEnricher
+    from linkwatch.errors import Interrupted
+    from linkwatch.simweb.github_api import SimGitHub
+
+    github = SimGitHub()
+    names = [f"owner/repo{i}" for i in range(40)]
+    for name in names:
+        github.add_repo(name)
+    sc = Scenario()
+    sc.mount("api.github.com", github.handle)
+    web = await simweb(sc)
+    settings = Settings(github_api_url=web.direct_base("api.github.com"), host_spacing=0.1)
+    enricher = GithubEnricher(settings, web.network())
+    with interrupt.handling_signals():  # clears the flag again at the end
+        lookup = asyncio.create_task(enricher.fetch_async([tuple(n.split("/")) for n in names]))
+        await until(lambda: len(web.requests("api.github.com")) >= 3)
+        interrupt.request_stop()
+        stopped = time.monotonic()
+        with pytest.raises(Interrupted):
+            await lookup
+        await asyncio.sleep(IN_FLIGHT_GRACE + 0.3)
+    assert requests_after(web, stopped) == []
+    assert len(web.requests("api.github.com")) < len(names)

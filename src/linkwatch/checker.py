@@ -503,9 +503,9 @@ async def check_urls(
         open_hosts = asyncio.Semaphore(max(1, settings.concurrency))
 
         async def host(queue: deque[str], tg: asyncio.TaskGroup) -> None:
-            async with open_hosts:
-                workers = min(len(queue), settings.per_host)
-                await asyncio.gather(*(worker(queue, tg) for _ in range(workers)))
+            async with open_hosts, asyncio.TaskGroup() as workers:  # one fails: all stop
+                for _ in range(min(len(queue), settings.per_host)):
+                    workers.create_task(worker(queue, tg))
 
         loop = asyncio.get_running_loop()
         when = None if deadline is None else loop.time() + (deadline - time.monotonic())

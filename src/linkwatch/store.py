@@ -532,17 +532,22 @@ class Store:
         if undo is None:
             return
         try:
-            if undo.run_id is not None:
-                self.discard_run(undo.run_id)
             with self._write():
+                if undo.run_id is not None:
+                    self._discard_rows(undo.run_id)
                 for url, row in undo.urls.items():
-                    self._conn.execute("DELETE FROM urls WHERE url = ?", (url,))
-                    if row is not None:
-                        cols = list(row)
+                    if row is None:  # new with this run: its checks are gone with it
                         self._conn.execute(
-                            f"INSERT INTO urls ({', '.join(cols)}) VALUES ({_marks(cols)})",
-                            [row[c] for c in cols],
+                            "DELETE FROM urls WHERE url = ? AND url NOT IN "
+                            "(SELECT url FROM checks)",
+                            (url,),
                         )
+                        continue
+                    cols = [c for c in row if c != "url"]
+                    self._conn.execute(
+                        f"UPDATE urls SET {', '.join(f'{c} = ?' for c in cols)} WHERE url = ?",
+                        [*(row[c] for c in cols), url],
+                    )
                 for (source, key), old in undo.metadata.items():
                     self._conn.execute(
                         "DELETE FROM metadata WHERE source = ? AND key = ?", (source, key)
@@ -852,29 +857,33 @@ class Store:
         if self._undo is not None and self._undo.run_id == run_id:
             self._undo.run_id = None
         with self._write():
-            urls = [
-                r[0]
-                for r in self._conn.execute(
-                    "SELECT DISTINCT url FROM checks WHERE run_id = ?", (run_id,)
-                )
-            ]
-            self._conn.execute("DELETE FROM checks WHERE run_id = ?", (run_id,))
-            self._conn.execute("DELETE FROM occurrences WHERE run_id = ?", (run_id,))
-            self._conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
-            for part in _chunks(urls):
-                where = f"url IN ({_marks(part)})"
-                self._conn.execute(
-                    f"DELETE FROM urls WHERE {where} AND url NOT IN (SELECT url FROM checks)",
-                    part,
-                )
-                self._conn.execute(
-                    "UPDATE urls SET (last_check_id, verdict, checked_at, first_failed_at, "
-                    "consecutive_failures) = (SELECT id, verdict, checked_at, first_failed_at, "
-                    "consecutive_failures FROM checks c WHERE c.url = urls.url "
-                    f"ORDER BY c.id DESC LIMIT 1) WHERE {where}",
-                    part,
-                )
-                self._conn.execute(f"{_STREAK_SQL} WHERE {where}", part)
+            self._discard_rows(run_id)
+
+    def _discard_rows(self, run_id: int) -> None:
+        """``discard_run`` inside the caller's transaction."""
+        urls = [
+            r[0]
+            for r in self._conn.execute(
+                "SELECT DISTINCT url FROM checks WHERE run_id = ?", (run_id,)
+            )
+        ]
+        self._conn.execute("DELETE FROM checks WHERE run_id = ?", (run_id,))
+        self._conn.execute("DELETE FROM occurrences WHERE run_id = ?", (run_id,))
+        self._conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        for part in _chunks(urls):
+            where = f"url IN ({_marks(part)})"
+            self._conn.execute(
+                f"DELETE FROM urls WHERE {where} AND url NOT IN (SELECT url FROM checks)",
+                part,
+            )
+            self._conn.execute(
+                "UPDATE urls SET (last_check_id, verdict, checked_at, first_failed_at, "
+                "consecutive_failures) = (SELECT id, verdict, checked_at, first_failed_at, "
+                "consecutive_failures FROM checks c WHERE c.url = urls.url "
+                f"ORDER BY c.id DESC LIMIT 1) WHERE {where}",
+                part,
+            )
+            self._conn.execute(f"{_STREAK_SQL} WHERE {where}", part)
 
     # ---------------------------------------------------------- history / stats
 
