@@ -242,6 +242,49 @@ async def test_too_many_redirects_is_dead(simweb):
     assert (await check(web, H + "/r0", fast(max_redirects=5))).verdict is Verdict.ALIVE
 
 
+def chain(sc: Scenario, prefix: str, hops: int) -> str:
+    """``hops`` redirects (302 and 301 mixed, as sites chain them) ending at a page."""
+    for i in range(hops):
+        sc.route(f"{H}/{prefix}{i}", b.redirect(302 if i % 2 else 301, f"/{prefix}{i + 1}"))
+    sc.route(f"{H}/{prefix}{hops}", PLAIN)
+    return f"{H}/{prefix}0"
+
+
+@pytest.mark.parametrize("hops", [11, 15, 20])
+async def test_chains_up_to_20_redirects_are_followed_by_default(simweb, hops: int):
+    """Browsers follow 20 hops; a chain of 11-20 (URL shorteners, trackers, renames) is
+    alive, not "too many redirects"."""
+    sc = Scenario()
+    start = chain(sc, "h", hops)
+    web = await simweb(sc)
+    result = await check(web, start, fast())
+    assert result.verdict in (Verdict.ALIVE, Verdict.REDIRECT), result.reason
+    assert result.final_url == f"{H}/h{hops}" and len(result.chain) == hops + 1
+
+
+async def test_21_redirects_are_dead_with_the_limit_in_the_reason(simweb):
+    sc = Scenario()
+    start = chain(sc, "h", 21)
+    web = await simweb(sc)
+    result = await check(web, start, fast())
+    assert result.verdict is Verdict.DEAD and result.error is ErrorCode.HTTP
+    assert result.reason == "too many redirects (more than 20)"
+    assert len(web.log) == 21  # the 21st redirect is not followed
+    longer = await check(web, start, fast(max_redirects=21))
+    assert longer.verdict in (Verdict.ALIVE, Verdict.REDIRECT)
+
+
+async def test_a_loop_at_the_end_of_a_long_chain_is_still_a_loop(simweb):
+    sc = Scenario()
+    for i in range(15):
+        sc.route(f"{H}/l{i}", b.redirect(302, f"/l{i + 1}"))
+    sc.route(f"{H}/l15", b.redirect(302, "/l3"))
+    web = await simweb(sc)
+    result = await check(web, H + "/l0")
+    assert result.verdict is Verdict.DEAD
+    assert result.reason == f"redirect loop: {H}/l15 → {H}/l3"
+
+
 async def test_redirect_to_non_http_is_dead(simweb):
     web = await simweb(Scenario().route(H + "/a", b.redirect(301, "ftp://files.example.org/x")))
     result = await check(web, H + "/a")

@@ -198,3 +198,31 @@ def test_bad_config_file_in_the_list_directory(workdir: Path, config: str, needl
     err = assert_one_line_error(check("list.md"), 2, needle)
     assert "ghp_fromafile" not in err
     assert not (workdir / "cache").exists()
+
+
+async def test_max_redirects_flag_through_the_console_script(simweb, tmp_path: Path):
+    """A 21-hop chain is dead by default (reason in the report) and alive with
+    --max-redirects 21, in `linkwatch check` as its own process."""
+    import json
+
+    from cli_process import run, write_config
+    from linkwatch.simweb import Scenario
+    from linkwatch.simweb import behaviours as b
+
+    sc = Scenario()
+    for i in range(21):
+        sc.route(f"http://hops.example/{i}", b.redirect(302, f"/{i + 1}"))
+    sc.route("http://hops.example/21", b.ok(body="end\n", content_type="text/plain"))
+    sc.host("reference.example", default=b.ok())
+    web = await simweb(sc)
+    write_config(web, tmp_path, enrich=False)
+    start = web.direct_base("hops.example") + "/0"
+    (tmp_path / "README.md").write_text(f"- Far [[site]({start})]\n", encoding="utf-8")
+    args = ("check", "README.md", "--no-progress", "--fail-after", "1", "--refresh")
+    code, _, err = await run(tmp_path, *args)
+    assert code == 1, err
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert report["summary"]["broken"] == 1
+    assert "too many redirects (more than 20)" in json.dumps(report["links"])
+    code, _, err = await run(tmp_path, *args, "--max-redirects", "21")
+    assert code == 0, err

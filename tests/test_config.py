@@ -49,3 +49,35 @@ def test_bad_values_are_config_errors(tmp_path: Path):
 def test_a_bad_duration_names_its_setting(tmp_path: Path):
     with pytest.raises(ConfigError, match=r"^timeout: not a duration"):
         load_settings(cwd=tmp_path, environ={}, overrides={"timeout": "-5m"})
+
+
+def test_max_redirects_from_file_env_and_flag(tmp_path: Path):
+    assert load_settings(cwd=tmp_path, environ={}).max_redirects == 20  # as browsers
+    (tmp_path / "linkwatch.toml").write_text("max-redirects = 5\n")
+    assert load_settings(cwd=tmp_path, environ={}).max_redirects == 5
+    env = {"LINKWATCH_MAX_REDIRECTS": "30"}
+    assert load_settings(cwd=tmp_path, environ=env).max_redirects == 30
+    s = load_settings(cwd=tmp_path, environ=env, overrides={"max_redirects": 7})
+    assert s.max_redirects == 7
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("timeout", "0"),
+        ("connect_timeout", "0s"),
+        ("concurrency", "0"),
+        ("per_host", "-2"),
+        ("max_redirects", "-1"),
+        ("max_retries", "-1"),
+        ("fail_after", "0"),
+        ("title_search_budget", "-1"),
+        ("max_duration", "0"),
+        ("archive_style", "sideways"),
+        ("include", "(unclosed"),
+    ],
+)
+def test_values_out_of_range_are_config_errors_naming_the_setting(key: str, value: str):
+    with pytest.raises(ConfigError) as caught:
+        load_settings(cwd=Path("/nonexistent"), environ={f"LINKWATCH_{key.upper()}": value})
+    assert key in str(caught.value) and caught.value.exit_code == 2

@@ -81,7 +81,11 @@ def scope_from_git(ref: str, files: Mapping[str, Path]) -> ChangeScope:
             raise InputError(f"--changed-since {ref}: no such commit in the git checkout of {name}")
         old = _git(["show", f"{ref}:./{path.name}"], where)
         if old.returncode != 0:  # new in this change
-            changed[name] = frozenset(range(1, path.read_bytes().count(b"\n") + 2))
+            try:
+                lines = path.read_bytes().count(b"\n") + 2
+            except OSError as exc:
+                raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
+            changed[name] = frozenset(range(1, lines))
             before[name] = frozenset()
             continue
         diff = _git(

@@ -29,6 +29,7 @@ from aiohttp.resolver import DefaultResolver
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from . import interrupt
 from .config import Settings
 from .guard import GuardedResolver, PrivateAddressError, check_host
 from .models import ErrorCode, LinkResult, Verdict
@@ -416,6 +417,8 @@ class Engine:
         self, method: str, url: str, headers: dict[str, str], read_body: bool, slot: Slot
     ) -> _Hop:
         assert self._session is not None, "use Engine as an async context manager"
+        if interrupt.requested():  # a stop signal: no request starts after it
+            raise asyncio.CancelledError
         async with self._session.request(
             method,
             url,
@@ -535,9 +538,9 @@ async def check_urls(
         open_hosts = asyncio.Semaphore(max(1, settings.concurrency))
 
         async def host(queue: deque[str], tg: asyncio.TaskGroup) -> None:
-            async with open_hosts:
-                workers = min(len(queue), settings.per_host)
-                await asyncio.gather(*(worker(queue, tg) for _ in range(workers)))
+            async with open_hosts, asyncio.TaskGroup() as workers:  # one fails: all stop
+                for _ in range(min(len(queue), settings.per_host)):
+                    workers.create_task(worker(queue, tg))
 
         loop = asyncio.get_running_loop()
         when = None if deadline is None else loop.time() + (deadline - time.monotonic())

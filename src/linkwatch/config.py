@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .errors import UsageError
 
 DEFAULT_USER_AGENT = (
     f"linkwatch/{__version__} (+https://github.com/linkwatch/linkwatch; awesome-list link checker)"
@@ -25,7 +26,7 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-class ConfigError(ValueError):
+class ConfigError(UsageError, ValueError):
     """A config file or value that cannot be used; the CLI turns it into exit 2."""
 
 
@@ -58,7 +59,7 @@ class Settings:
     max_retries: int = 2  # retries after the first attempt (timeouts, resets, 5xx, 429)
     retry_backoff: float = 1.0  # base seconds of the exponential backoff
     retry_after_cap: float = 60.0  # longest Retry-After honoured inline
-    max_redirects: int = 10
+    max_redirects: int = 20  # hops followed, as browsers do; one more is a dead link
     body_cap: int = 2 * 1024 * 1024  # bytes read from a body at most
     user_agent: str = DEFAULT_USER_AGENT
     max_duration: float | None = None  # seconds for the whole run; stalest links first
@@ -219,4 +220,54 @@ def load_settings(
         if value is None or (isinstance(value, tuple | list) and not value):
             continue
         merged[key] = list(value) if isinstance(value, tuple) else value
-    return Settings(**{k: _coerce(k, v) for k, v in merged.items()})
+    settings = Settings(**{k: _coerce(k, v) for k, v in merged.items()})
+    validate(settings)
+    return settings
+
+
+# setting -> (least value, whether the least value itself is allowed)
+_LEAST: dict[str, tuple[float, bool]] = {
+    "concurrency": (1, True),
+    "per_host": (1, True),
+    "host_spacing": (0, True),
+    "timeout": (0, False),
+    "connect_timeout": (0, False),
+    "max_retries": (0, True),
+    "retry_backoff": (0, True),
+    "retry_after_cap": (0, True),
+    "max_redirects": (0, True),
+    "body_cap": (1, True),
+    "max_duration": (0, False),
+    "ttl_alive": (0, True),
+    "ttl_redirect": (0, True),
+    "ttl_dead": (0, True),
+    "ttl_unverifiable": (0, True),
+    "fail_after": (1, True),
+    "arxiv_interval": (0, True),
+    "github_write_interval": (0, True),
+    "ttl_paper": (0, True),
+    "ttl_repo": (0, True),
+    "title_search_budget": (0, True),
+}
+_CHOICES = {"archive_style": ("replace", "append")}
+
+
+def validate(settings: Settings) -> None:
+    """Every value in range, every pattern compiled: a bad one is one usage error (exit 2)
+    before anything runs, whether it came from a flag, the environment or a file."""
+    for key, (least, inclusive) in _LEAST.items():
+        value = getattr(settings, key)
+        if value is None:
+            continue
+        if value < least or (value == least and not inclusive):
+            bound = f"at least {least:g}" if inclusive else f"more than {least:g}"
+            raise ConfigError(f"{key} must be {bound}, not {value:g}")
+    for key, allowed in _CHOICES.items():
+        if getattr(settings, key) not in allowed:
+            raise ConfigError(f"{key} must be one of {', '.join(allowed)}")
+    for key in ("include", "exclude"):
+        for pattern in getattr(settings, key):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ConfigError(f"invalid --{key} pattern {pattern!r}: {exc}") from None

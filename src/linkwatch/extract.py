@@ -44,6 +44,7 @@ from typing import Any
 import pyromark
 
 from . import autolinks
+from .errors import UsageError
 from .inline_ignore import Ignores
 from .models import Anchor, Document, Entry, Link, LinkKind, Target, Venue
 from .venues import find_venue
@@ -52,7 +53,7 @@ MAX_BYTES = 10 * 1024 * 1024
 """Largest file read: twice the 5 MB benchmark list and far above any real awesome list."""
 
 
-class InputError(Exception):
+class InputError(UsageError):
     """A file that cannot be read as a Markdown list; the message is one line."""
 
 

@@ -17,7 +17,12 @@ import aiohttp
 from aiohttp.abc import AbstractResolver
 from aiohttp.resolver import DefaultResolver
 
+from .errors import TrustStoreError
 from .guard import GuardedResolver
+
+# where OpenSSL (SSL_CERT_*) and requests (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) look for
+# extra CA certificates, e.g. a corporate proxy's
+CA_FILE_VARIABLES = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
 def proxy_for(url: str, environ: Mapping[str, str] | None = None) -> str | None:
@@ -72,6 +77,32 @@ def proxy_hosts(environ: Mapping[str, str] | None = None) -> frozenset[str]:
 def system_ssl_context() -> ssl.SSLContext:
     """System trust store; OpenSSL honours ``SSL_CERT_FILE``/``SSL_CERT_DIR`` (corporate CAs)."""
     return ssl.create_default_context()
+
+
+def check_trust_environment(environ: Mapping[str, str] | None = None) -> None:
+    """A CA bundle variable naming a missing or unreadable file, or one without a
+    certificate, is a usage error up front (else every HTTPS request fails with a
+    misleading reason, or requests raises OSError mid-run)."""
+    env = os.environ if environ is None else environ
+    for name in CA_FILE_VARIABLES:
+        path = env.get(name)
+        if not path:
+            continue
+        try:
+            ssl.create_default_context(cafile=path)
+        except FileNotFoundError:
+            raise TrustStoreError(f"{name}={path}: no such CA bundle file") from None
+        except ssl.SSLError:
+            raise TrustStoreError(
+                f"{name}={path}: not a CA bundle (no PEM certificate in it); "
+                "point it at a PEM file of CA certificates or unset it"
+            ) from None
+        except (OSError, ValueError) as exc:
+            detail = getattr(exc, "strerror", None) or type(exc).__name__
+            raise TrustStoreError(f"{name}={path}: cannot read the CA bundle ({detail})") from None
+    cert_dir = env.get("SSL_CERT_DIR")
+    if cert_dir and not all(os.path.isdir(d) for d in cert_dir.split(os.pathsep) if d):
+        raise TrustStoreError(f"SSL_CERT_DIR={cert_dir}: not a directory of CA certificates")
 
 
 @dataclass

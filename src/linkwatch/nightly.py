@@ -14,6 +14,7 @@ from pathlib import Path
 from string import Template
 
 from . import __version__
+from .errors import UsageError
 
 WORKFLOW_PATH = Path(".github/workflows/linkwatch.yml")
 DEFAULT_CRON = "17 3 * * *"  # off the hour: GitHub delays jobs queued at :00
@@ -22,7 +23,7 @@ INSTALLS = ("action", "pip")
 _PR_TRIGGER = "  pull_request:\n"
 
 
-class WorkflowExists(Exception):
+class WorkflowExists(UsageError):
     """The workflow file is there already and --force was not given."""
 
 

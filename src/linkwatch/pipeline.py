@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from . import interrupt
 from . import suggest as suggest_mod
 from .changes import ChangeScope
 from .checker import check_urls
@@ -28,6 +29,7 @@ from .config import Settings
 from .enrich.arxiv import ArxivEnricher, arxiv_results
 from .enrich.github import GithubEnricher, github_results, repo_key
 from .enrich.wayback import find_snapshots, stored_snapshots
+from .errors import CannotJudge, OutputError
 from .extract import extract_file
 from .models import (
     Document,
@@ -41,7 +43,7 @@ from .models import (
     Target,
     Verdict,
 )
-from .net import Network
+from .net import Network, check_trust_environment
 from .report import ReportInput, build_report, render_markdown, result_key
 from .sarif import render_sarif
 from .sites.fragments import check_external_fragments
@@ -56,7 +58,7 @@ NETWORK_ERRORS = {ErrorCode.DNS, ErrorCode.CONNECT, ErrorCode.TIMEOUT}
 RECORD_BATCH = 200
 
 
-class NetworkDown(Exception):
+class NetworkDown(CannotJudge):
     """Most hosts and every reference host unreachable: the run cannot judge anything."""
 
 
@@ -72,6 +74,7 @@ class RunOutcome:
     paths: list[Path]
     run_id: int | None
     notes: list[str] = field(default_factory=list)
+    interrupted: bool = False  # a stop signal cut the run short (see ``interrupt``)
 
 
 def utc_now() -> datetime:
@@ -265,6 +268,10 @@ async def _enrich_and_check(
             _enrich_arxiv(arxiv, due, web, documents),
             github.fetch_async(sorted(repos_wanted), sorted(by_owner)),
         )
+    except BaseException:  # cancelled (a signal) or failed: the page checks stop too
+        pages.cancel()
+        await asyncio.wait([pages])
+        raise
     finally:
         arxiv.close()
     answered: list[LinkResult] = list(arxiv_answers)
@@ -301,8 +308,10 @@ async def run_check(
     """Check ``files`` and write report.md, report.json and suggestions.patch; with a
     ``scope`` (pull-request mode) only the links it introduced.
 
-    Raises ``extract.InputError`` / ``store.StoreError`` for unusable input and
-    ``NetworkDown`` when nothing can be judged (the store is then left as it was).
+    Raises ``errors.LinkwatchError`` subclasses: usage errors (exit 2) before any
+    request, ``NetworkDown``/``StoreBusy``/disk full (exit 3) with the store left as it
+    was. A stop signal (``interrupt``) ends the network phases; the outcome then says
+    ``interrupted`` and holds what was checked.
     """
     started = time.monotonic()
     deadline = started + settings.max_duration if settings.max_duration else None
@@ -328,6 +337,8 @@ async def run_check(
     }
     options["token"] = bool(settings.github_token)
 
+    check_trust_environment()  # usage errors first: exit 2 before the store or the web
+    check_output_dir(settings.out)
     with Store.open(settings.db) as store, store.run_lock():
         recorder = _Recorder(store, [str(p) for p in files], options)
         recorder.kinds = {key: link.kind.value for key, link in web.items()}
@@ -349,8 +360,7 @@ async def run_check(
         papers: dict[str, PaperMeta] = {}
         repos: dict[str, RepoMeta] = {}
         title_hits: dict[str, PaperMeta] = {}
-        interrupted = False
-        try:
+        async with interrupt.stoppable():  # a signal: keep and report what was checked
             if settings.enrich:
                 enriched = await _enrich_and_check(
                     web, due, documents, settings, network, store, on_result, deadline
@@ -359,17 +369,21 @@ async def run_check(
                 notes += enriched.notes
             else:
                 await _check_pages(list(due), settings, network, on_result, store, deadline)
-        except asyncio.CancelledError:  # Ctrl-C: keep and report what was checked
-            interrupted = True
-            notes.append("Interrupted: this report covers only the links checked before.")
 
         fresh = [r for r in recorder.all_results() if not r.cached]
-        if not interrupted and network_looks_down(fresh):
-            probes = await check_urls(settings.reference_hosts, settings, network)
-            if not any(p.verdict in (Verdict.ALIVE, Verdict.REDIRECT) for p in probes):
+        if not interrupt.requested() and network_looks_down(fresh):
+            probes: list[LinkResult] = []
+            async with interrupt.stoppable():
+                probes = await check_urls(settings.reference_hosts, settings, network)
+            if not interrupt.requested() and not any(
+                p.verdict in (Verdict.ALIVE, Verdict.REDIRECT) for p in probes
+            ):
                 if recorder.run_id is not None:  # alive answers already stored go too
                     store.discard_run(recorder.run_id)
                 raise NetworkDown("network unreachable; nothing recorded")
+        interrupted = interrupt.requested()
+        if interrupted:
+            notes.append("Interrupted: this report covers only the links checked before.")
 
         recorder.flush(include_held=True)
         run_id = recorder.ensure_run()
@@ -391,12 +405,16 @@ async def run_check(
         snapshots: dict[str, str] = {}
         more_time = not interrupted and (deadline is None or time.monotonic() < deadline)
         dead = [r for r in results.values() if r.verdict is Verdict.DEAD and r.url in web]
-        if dead and more_time:
-            snapshots = await find_snapshots(dead, settings, network, store=store)
-        elif dead:  # no time to ask the archive: what it answered before still holds
+        if dead:  # without time to ask the archive, what it answered before still holds
             snapshots = stored_snapshots(store, [r.url for r in dead])
-        if settings.check_fragments and more_time:
-            findings += await check_external_fragments(documents, results, settings, network)
+        async with interrupt.stoppable():
+            if dead and more_time:
+                snapshots = await find_snapshots(dead, settings, network, store=store)
+            if settings.check_fragments and more_time:
+                findings += await check_external_fragments(documents, results, settings, network)
+        if interrupt.requested() and not interrupted:
+            interrupted = True
+            notes.append("Interrupted: archive and fragment checks were cut short.")
 
         previous = store.previous_run_results(run_id)
         suggestions = suggest_mod.suggest(
@@ -418,13 +436,19 @@ async def run_check(
             )
         )
         outcome = "interrupted" if interrupted else "partial" if unchecked else "completed"
+        # reports first: a run whose reports cannot be written is rolled back (exit 3)
+        paths = write_outputs(report, sources, suggestions, settings)
         store.finish_run(run_id, outcome, report["summary"])
 
-    paths = write_outputs(report, sources, suggestions, settings)
-    if interrupted:
-        raise asyncio.CancelledError  # the caller still learns of the Ctrl-C (exit 130)
     exit_code = 1 if report["summary"]["broken"] else 0
-    return RunOutcome(report=report, exit_code=exit_code, paths=paths, run_id=run_id, notes=notes)
+    return RunOutcome(
+        report=report,
+        exit_code=exit_code,
+        paths=paths,
+        run_id=run_id,
+        notes=notes,
+        interrupted=interrupted,
+    )
 
 
 async def _check_pages(
@@ -472,6 +496,28 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def check_output_dir(out: Path) -> None:
+    """Prove ``out`` writable before the first request, creating nothing: a run must not
+    spend the night checking, record itself, then find it cannot write its reports."""
+    existing = out.absolute()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    problem = None
+    if not existing.is_dir():
+        problem = f"{existing} is not a directory"
+    elif existing == out.absolute():
+        probe = existing / f".linkwatch-probe-{os.getpid()}"
+        try:
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            problem = exc.strerror or str(exc)
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        problem = f"cannot create directories in {existing}"
+    if problem is not None:
+        raise OutputError(f"cannot write reports to {out}: {problem} (check --out)")
+
+
 def write_outputs(
     report: dict[str, Any],
     sources: dict[str, bytes],
@@ -480,6 +526,20 @@ def write_outputs(
 ) -> list[Path]:
     """report.json, report.md, report.sarif and suggestions.patch in ``settings.out``
     (atomic replace)."""
+    try:
+        return _write_outputs(report, sources, suggestions, settings)
+    except OSError as exc:  # checked up front, so the disk filled or changed meanwhile
+        raise OutputError(
+            f"cannot write reports to {settings.out}: {exc.strerror or exc}", exit_code=3
+        ) from None
+
+
+def _write_outputs(
+    report: dict[str, Any],
+    sources: dict[str, bytes],
+    suggestions: list[Suggestion],
+    settings: Settings,
+) -> list[Path]:
     out = settings.out
     out.mkdir(parents=True, exist_ok=True)
     # low-confidence edits (venue changes) are listed in the report, never in the patch

@@ -22,6 +22,7 @@ from github.Issue import Issue
 from github.Repository import Repository
 
 from .config import Settings
+from .errors import CannotJudge
 from .github_limits import BODY_CHARS, fit_markdown
 from .models import Confidence, Suggestion
 from .suggest import apply_to_bytes
@@ -35,7 +36,7 @@ ISSUE_TITLE = "Broken links in the list (linkwatch)"
 PR_TITLE = "Fix links (linkwatch suggestions)"
 
 
-class PublishError(Exception):
+class PublishError(CannotJudge):
     """GitHub refused or failed; a one-line message without secrets (CLI exit 3)."""
 
 

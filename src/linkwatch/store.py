@@ -27,7 +27,7 @@ import socket
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -36,12 +36,14 @@ from sqlite_utils import Database
 
 from . import __version__
 from .config import Settings
+from .errors import LinkwatchError, find_error
 from .models import ErrorCode, Link, LinkResult, RedirectKind, Verdict
 
 log = logging.getLogger(__name__)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 5.0
+LOCK_PROBE_S = 0.5  # how long a run waits for another program's write lock before exit 3
 UNVERIFIABLE_TTL_CAP = 7 * 86400.0  # backoff of unverifiable re-checks stops growing here
 CHUNK = 500  # parameters per IN (...) query, well below SQLite's limit
 OCCURRENCE_RUNS_KEPT = 30  # occurrences are kept for the newest runs only
@@ -51,14 +53,14 @@ _SECRET_KEY = re.compile(r"token|secret|password|passwd|authorization|cookie", r
 T = TypeVar("T")
 
 
-class StoreError(Exception):
+class StoreError(LinkwatchError):
     """The store cannot do what was asked; ``str()`` is one line for the user."""
 
     exit_code = 3
 
 
 class StoreBusy(StoreError):
-    """Another run holds the database (run lock or SQLite write lock)."""
+    """Another run holds the database (run lock), or another program a SQLite lock."""
 
     exit_code = 3
 
@@ -67,8 +69,16 @@ class StoreUnusable(StoreError):
     """The file cannot be used as a linkwatch store (input error unless ``exit_code`` says)."""
 
     def __init__(self, message: str, exit_code: int = 2) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+        super().__init__(message, exit_code)
+
+
+class StoreCorrupt(StoreUnusable):
+    """The file or a row in it is damaged: retrying will not help (exit 2)."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(
+            f"{path} is corrupt ({detail}); move it away and a fresh cache is started", 2
+        )
 
 
 # ------------------------------------------------------------------ schema
@@ -238,8 +248,12 @@ def translate(exc: BaseException, path: Path) -> StoreError:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     low = text.lower()
     if isinstance(exc, sqlite3.Error):
+        if "could not decode" in low:  # the message quotes the raw bytes: never show them
+            column = re.search(r"column '([^']*)'", text)
+            where = f"column {column.group(1)!r}" if column else "a text column"
+            return StoreCorrupt(path, f"{where} holds bytes that are not UTF-8")
         if "locked" in low or "busy" in low:
-            return StoreBusy(f"another linkwatch run holds {path}")
+            return StoreBusy(f"{path} is locked by another process")
         if "full" in low:
             return StoreUnusable(f"disk full while writing {path}", exit_code=3)
         if "disk i/o" in low:
@@ -251,9 +265,7 @@ def translate(exc: BaseException, path: Path) -> StoreError:
         if "not a database" in low or "file is encrypted" in low:
             return StoreUnusable(f"{path} is not a SQLite database")
         if "malformed" in low or "corrupt" in low:
-            return StoreUnusable(
-                f"{path} is corrupt ({text}); move it away and a fresh cache is started"
-            )
+            return StoreCorrupt(path, text)
         if "unable to open" in low:
             return StoreUnusable(f"cannot open {path} (missing directory or no permission)")
         return StoreError(f"database error on {path}: {text}")
@@ -306,6 +318,7 @@ class Store:
         self.db = Database(conn, execute_plugins=False)
         self._mutex = threading.RLock()
         self._lock_fd: int | None = None
+        self._undo: _Undo | None = None  # while the run lock is held: what the run changed
 
     # ---------------------------------------------------------- open / close
 
@@ -332,7 +345,7 @@ class Store:
             if not exists:
                 raise StoreUnusable(f"no linkwatch database at {path} (run linkwatch check)")
             conn = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro",
+                readonly_uri(path),
                 uri=True,
                 timeout=BUSY_TIMEOUT_S,
                 isolation_level=None,
@@ -438,6 +451,22 @@ class Store:
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         return self._read(lambda: list(self.db.query(sql, list(params))))
 
+    def _decode(self, row: Mapping[str, Any], *, cached: bool = False) -> LinkResult:
+        """A stored check as a result; a row that cannot be one means a corrupt file."""
+        try:
+            return _result_from_row(row, cached=cached)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise StoreCorrupt(
+                self.path, f"checks row {row.get('id')} cannot be read: {type(exc).__name__}"
+            ) from None
+
+    def _loads(self, text: Any, table: str) -> Any:
+        """JSON stored in ``table``; garbage there means a corrupt file (never echoed)."""
+        try:
+            return json.loads(text)
+        except (ValueError, TypeError):
+            raise StoreCorrupt(self.path, f"a {table} row holds invalid JSON") from None
+
     # ---------------------------------------------------------- run lock
 
     @contextlib.contextmanager
@@ -463,9 +492,79 @@ class Store:
         os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since {utc_now()}".encode(), 0)
         self._lock_fd = fd
         try:
+            self._probe_write_lock()
+            self._undo = _Undo()
             yield
+        except BaseException as exc:
+            error = find_error(exc)
+            if error is not None and error.exit_code in (2, 3):
+                self._roll_back()  # exit 2 or 3 leaves the store as it was
+            raise
         finally:
+            self._undo = None
             self._release_lock()
+
+    def _probe_write_lock(self) -> None:
+        """Take SQLite's write lock once, briefly: a lock another program holds (sqlite3,
+        datasette, a backup) is found before any request, not after the network work."""
+        with self._mutex:
+            self._conn.execute(f"PRAGMA busy_timeout = {int(LOCK_PROBE_S * 1000)}")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._conn.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                low = str(exc).lower()
+                if "locked" not in low and "busy" not in low:
+                    raise translate(exc, self.path) from None
+                holders = lock_holders([self.path, Path(f"{self.path}-shm")])
+                who = f" ({', '.join(holders)})" if holders else ""
+                raise StoreBusy(
+                    f"{self.path} is locked by another process{who}, not a linkwatch run; "
+                    "close the program that is writing to it and retry"
+                ) from None
+            finally:
+                self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+
+    def _roll_back(self) -> None:
+        """Undo what this run wrote (its rows, URL states, metadata, runs it marked
+        interrupted). Best effort: with the disk truly full even this may fail."""
+        undo = self._undo
+        if undo is None:
+            return
+        try:
+            with self._write():
+                if undo.run_id is not None:
+                    self._discard_rows(undo.run_id)
+                for url, row in undo.urls.items():
+                    if row is None:  # new with this run: its checks are gone with it
+                        self._conn.execute(
+                            "DELETE FROM urls WHERE url = ? AND url NOT IN "
+                            "(SELECT url FROM checks)",
+                            (url,),
+                        )
+                        continue
+                    cols = [c for c in row if c != "url"]
+                    self._conn.execute(
+                        f"UPDATE urls SET {', '.join(f'{c} = ?' for c in cols)} WHERE url = ?",
+                        [*(row[c] for c in cols), url],
+                    )
+                for (source, key), old in undo.metadata.items():
+                    self._conn.execute(
+                        "DELETE FROM metadata WHERE source = ? AND key = ?", (source, key)
+                    )
+                    if old is not None:
+                        self._conn.execute(
+                            "INSERT INTO metadata (source, key, value, fetched_at) "
+                            "VALUES (?, ?, ?, ?)",
+                            (source, key, *old),
+                        )
+                for part in _chunks(undo.marked_interrupted):
+                    self._conn.execute(
+                        f"UPDATE runs SET outcome = 'running' WHERE id IN ({_marks(part)})", part
+                    )
+        except StoreError as exc:
+            log.warning("%s: could not undo the failed run: %s", self.path, exc)
+        self._undo = _Undo()
 
     def _release_lock(self) -> None:
         # the lock file itself stays: unlinking it would let two processes lock
@@ -484,6 +583,9 @@ class Store:
         if self._lock_fd is None:
             raise StoreError("begin_run needs the run lock (use `with store.run_lock():`)")
         with self._write():
+            killed = [
+                r[0] for r in self._conn.execute("SELECT id FROM runs WHERE outcome = 'running'")
+            ]
             self._conn.execute("UPDATE runs SET outcome = 'interrupted' WHERE outcome = 'running'")
             cur = self._conn.execute(
                 "INSERT INTO runs (started_at, outcome, files, options, linkwatch_version, "
@@ -497,7 +599,11 @@ class Store:
                     socket.gethostname(),
                 ),
             )
-        return int(cur.lastrowid or 0)
+        run_id = int(cur.lastrowid or 0)
+        if self._undo is not None:
+            self._undo.run_id = run_id
+            self._undo.marked_interrupted += killed
+        return run_id
 
     def finish_run(self, run_id: int, outcome: str, summary: dict[str, Any]) -> None:
         """Close a run. ``interrupted``/``network_down`` runs keep ``finished_at`` empty, so
@@ -513,7 +619,7 @@ class Store:
         rows = self._query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit])
         for row in rows:
             for key in ("files", "options", "summary"):
-                row[key] = json.loads(row[key]) if row[key] else None
+                row[key] = self._loads(row[key], "runs") if row[key] else None
         return rows
 
     # ---------------------------------------------------------- results
@@ -531,6 +637,9 @@ class Store:
         out: list[LinkResult] = []
         with self._write():
             state = self._url_rows([r.url for r in results])
+            if self._undo is not None:
+                for result in results:
+                    self._undo.urls.setdefault(result.url, state.get(result.url))
             for result in results:
                 row = state.get(result.url)
                 if result.cached:
@@ -666,7 +775,7 @@ class Store:
             return {}
         fresh: dict[str, LinkResult] = {}
         for row in self._latest_rows(urls):
-            result = _result_from_row(row, cached=True)
+            result = self._decode(row, cached=True)
             ttl = settings.ttl_for(result.verdict.value)
             if result.verdict is Verdict.UNVERIFIABLE and ttl > 0:
                 streak = max(1, row["unverifiable_streak"])
@@ -678,7 +787,7 @@ class Store:
 
     def latest_results(self, urls: list[str] | None = None) -> dict[str, LinkResult]:
         """Newest check per URL with its history fields (``linkwatch fix`` works offline)."""
-        return {row["url"]: _result_from_row(row) for row in self._latest_rows(urls)}
+        return {row["url"]: self._decode(row) for row in self._latest_rows(urls)}
 
     def _latest_rows(self, urls: list[str] | None) -> list[dict[str, Any]]:
         sql = (
@@ -740,35 +849,41 @@ class Store:
             "(SELECT MAX(id) FROM checks WHERE run_id <= ? GROUP BY url)",
             [prev[0]["id"]],
         )
-        return {row["url"]: _result_from_row(row) for row in rows}
+        return {row["url"]: self._decode(row) for row in rows}
 
     def discard_run(self, run_id: int) -> None:
         """Remove a run and everything it wrote, restoring each URL's state from its
         remaining checks (a run that could not judge leaves the store as it was)."""
+        if self._undo is not None and self._undo.run_id == run_id:
+            self._undo.run_id = None
         with self._write():
-            urls = [
-                r[0]
-                for r in self._conn.execute(
-                    "SELECT DISTINCT url FROM checks WHERE run_id = ?", (run_id,)
-                )
-            ]
-            self._conn.execute("DELETE FROM checks WHERE run_id = ?", (run_id,))
-            self._conn.execute("DELETE FROM occurrences WHERE run_id = ?", (run_id,))
-            self._conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
-            for part in _chunks(urls):
-                where = f"url IN ({_marks(part)})"
-                self._conn.execute(
-                    f"DELETE FROM urls WHERE {where} AND url NOT IN (SELECT url FROM checks)",
-                    part,
-                )
-                self._conn.execute(
-                    "UPDATE urls SET (last_check_id, verdict, checked_at, first_failed_at, "
-                    "consecutive_failures) = (SELECT id, verdict, checked_at, first_failed_at, "
-                    "consecutive_failures FROM checks c WHERE c.url = urls.url "
-                    f"ORDER BY c.id DESC LIMIT 1) WHERE {where}",
-                    part,
-                )
-                self._conn.execute(f"{_STREAK_SQL} WHERE {where}", part)
+            self._discard_rows(run_id)
+
+    def _discard_rows(self, run_id: int) -> None:
+        """``discard_run`` inside the caller's transaction."""
+        urls = [
+            r[0]
+            for r in self._conn.execute(
+                "SELECT DISTINCT url FROM checks WHERE run_id = ?", (run_id,)
+            )
+        ]
+        self._conn.execute("DELETE FROM checks WHERE run_id = ?", (run_id,))
+        self._conn.execute("DELETE FROM occurrences WHERE run_id = ?", (run_id,))
+        self._conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        for part in _chunks(urls):
+            where = f"url IN ({_marks(part)})"
+            self._conn.execute(
+                f"DELETE FROM urls WHERE {where} AND url NOT IN (SELECT url FROM checks)",
+                part,
+            )
+            self._conn.execute(
+                "UPDATE urls SET (last_check_id, verdict, checked_at, first_failed_at, "
+                "consecutive_failures) = (SELECT id, verdict, checked_at, first_failed_at, "
+                "consecutive_failures FROM checks c WHERE c.url = urls.url "
+                f"ORDER BY c.id DESC LIMIT 1) WHERE {where}",
+                part,
+            )
+            self._conn.execute(f"{_STREAK_SQL} WHERE {where}", part)
 
     # ---------------------------------------------------------- history / stats
 
@@ -780,8 +895,8 @@ class Store:
             [url],
         )
         for row in rows:
-            row["chain"] = json.loads(row["chain"])
-            row["notes"] = json.loads(row["notes"])
+            row["chain"] = self._loads(row["chain"], "checks")
+            row["notes"] = self._loads(row["notes"], "checks")
         return rows
 
     def url_state(self, url: str) -> dict[str, Any] | None:
@@ -849,12 +964,16 @@ class Store:
                 f"WHERE source = ? AND key IN ({_marks(part)})",
                 [source, *part],
             ):
-                out[row["key"]] = (json.loads(row["value"]), row["fetched_at"])
+                out[row["key"]] = (self._loads(row["value"], "metadata"), row["fetched_at"])
         return out
 
     def put_metadata(self, source: str, items: Mapping[str, Any], fetched_at: str) -> None:
         rows = [(source, k, json.dumps(v, sort_keys=True), fetched_at) for k, v in items.items()]
         with self._write():
+            if self._undo is not None:
+                self._journal_metadata(
+                    source, [k for k in items if (source, k) not in self._undo.metadata]
+                )
             self._conn.executemany(
                 "INSERT INTO metadata (source, key, value, fetched_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (source, key) DO UPDATE SET value = excluded.value, "
@@ -862,9 +981,22 @@ class Store:
                 rows,
             )
 
+    def _journal_metadata(self, source: str, keys: list[str]) -> None:
+        assert self._undo is not None
+        old: dict[str, tuple[str, str]] = {}
+        for part in _chunks(keys):
+            for key, value, fetched_at in self._conn.execute(
+                f"SELECT key, value, fetched_at FROM metadata WHERE source = ? "
+                f"AND key IN ({_marks(part)})",
+                [source, *part],
+            ):
+                old[key] = (value, fetched_at)
+        for key in keys:
+            self._undo.metadata[(source, key)] = old.get(key)
+
     def get_state(self, key: str) -> dict[str, Any] | None:
         rows = self._query("SELECT value FROM state WHERE key = ?", [key])
-        return json.loads(rows[0]["value"]) if rows else None
+        return self._loads(rows[0]["value"], "state") if rows else None
 
     def set_state(self, key: str, value: Mapping[str, Any]) -> None:
         with self._write():
@@ -874,6 +1006,62 @@ class Store:
                 "updated_at = excluded.updated_at",
                 (key, json.dumps(value, sort_keys=True), utc_now()),
             )
+
+
+@dataclass
+class _Undo:
+    """What a run changed, so that a run ending in exit 2 or 3 can be undone."""
+
+    run_id: int | None = None
+    urls: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # row before
+    metadata: dict[tuple[str, str], tuple[str, str] | None] = field(default_factory=dict)
+    marked_interrupted: list[int] = field(default_factory=list)
+
+
+def lock_holders(paths: list[Path]) -> list[str]:
+    """ "pid N (name)" of other processes holding POSIX locks on ``paths`` (Linux
+    /proc/locks; [] elsewhere): SQLite locks the database and its -shm file that way."""
+    inodes = set()
+    for path in paths:
+        with contextlib.suppress(OSError):
+            st = path.stat()
+            inodes.add((os.major(st.st_dev), os.minor(st.st_dev), st.st_ino))
+    holders: dict[int, str] = {}
+    try:
+        lines = Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return []
+    for line in lines:
+        fields = line.split()
+        if "->" in fields:  # a waiter, not a holder
+            continue
+        try:
+            pid = int(fields[4])
+            major, minor, inode = fields[5].split(":")
+            key = (int(major, 16), int(minor, 16), int(inode))
+        except (IndexError, ValueError):
+            continue
+        if key in inodes and pid != os.getpid():
+            try:
+                name = Path(f"/proc/{pid}/comm").read_text().strip()
+            except OSError:
+                name = "?"
+            holders[pid] = f"pid {pid} ({name})"
+    return list(holders.values())
+
+
+def readonly_uri(path: Path) -> str:
+    """How read-only commands open ``path``: ``mode=ro``, or ``immutable=1`` where the
+    directory cannot be written (a read-only checkout or mount). ``mode=ro`` on a WAL
+    database must create its -shm file there; ``immutable`` reads the file alone, so
+    commits still in a -wal file (a writer that did not close cleanly) are not seen."""
+    uri = path.resolve().as_uri()
+    if os.access(path.resolve().parent, os.W_OK):
+        return f"{uri}?mode=ro"
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        log.warning("%s: read-only directory; the last commits in %s are not read", path, wal)
+    return f"{uri}?immutable=1"
 
 
 def _refuse_newer(path: Path, version: int) -> None:

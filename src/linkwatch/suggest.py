@@ -35,6 +35,7 @@ from .config import Settings
 from .enrich.arxiv import ARXIV_SOURCE, SEARCH_SOURCE, normalize_title, paper_from_json
 from .enrich.github import SOURCE as GITHUB_SOURCE
 from .enrich.wayback import stored_snapshots
+from .errors import CannotJudge
 from .models import (
     Confidence,
     Document,
@@ -97,7 +98,7 @@ _FOUR_DIGITS = re.compile(r"(?:19|20)\d\d")
 _classify = lru_cache(maxsize=16384)(classify)
 
 
-class SuggestionMismatch(ValueError):
+class SuggestionMismatch(CannotJudge, ValueError):
     """A suggestion's ``old`` text is not at its span: the file changed since extraction."""
 
 

@@ -1,17 +1,20 @@
 """The ``linkwatch`` command: option parsing, exit codes, terminal output. No logic here.
 
 One module per group of commands; this one holds the group, the shared helpers and
-``main``.
+``main``. Errors become exit codes in one place, ``LinkwatchGroup.invoke``: every
+``errors.LinkwatchError`` is its one line and its ``exit_code``.
 
 Exit codes: 0 ok, 1 broken links, 2 usage or input error, 3 the run could not
-judge (network down, database busy), 70 internal error, 130 interrupted.
+judge (network down, database busy, disk full), 70 internal error, 130 interrupted
+(SIGINT; 143 for SIGTERM).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +22,18 @@ import click
 from rich.console import Console
 
 from .. import __version__
-from ..config import ConfigError, Settings, load_settings
+from ..config import Settings, load_settings
+from ..errors import (
+    EXIT_BROKEN,
+    EXIT_CANNOT_JUDGE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    find_error,
+)
 
-EXIT_OK = 0
-EXIT_BROKEN = 1
-EXIT_USAGE = 2
-EXIT_CANNOT_JUDGE = 3
-EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in linkwatch
-EXIT_INTERRUPTED = 130
+__all__ = ["EXIT_BROKEN", "EXIT_CANNOT_JUDGE", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE"]
 
 # soft wrap: lines are never cut at 80 columns, which is what rich assumes when the output
 # is a file or a CI log rather than a terminal
@@ -41,14 +48,35 @@ def fail(message: str, code: int = EXIT_USAGE) -> None:
 
 
 def settings_from(ctx: click.Context, **overrides: object) -> Settings:
+    return load_settings(config_path=ctx.obj.get("config"), overrides=overrides)
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """The one place where errors become exit codes: a LinkwatchError, also inside an
+    exception group, is one line on stderr and its ``exit_code``; Ctrl-C outside a
+    check is 130, not click's "Aborted!". Anything else is a bug (``run_guarded``)."""
     try:
-        return load_settings(config_path=ctx.obj.get("config"), overrides=overrides)
-    except ConfigError as exc:
-        fail(str(exc))
-        raise AssertionError("unreachable") from None
+        yield
+    except KeyboardInterrupt:
+        err_console.print("interrupted", highlight=False)
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:
+        error = find_error(exc)
+        if error is None:
+            raise
+        fail(error.message, error.exit_code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LinkwatchGroup(click.Group):
+    """Every command runs inside ``user_errors`` (the console script and CliRunner alike)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with user_errors():
+            return super().invoke(ctx)
+
+
+@click.group(cls=LinkwatchGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="linkwatch")
 @click.option(
     "--config",
@@ -71,14 +99,11 @@ store_format_option = click.option(
 
 
 def _read_store(settings: Settings, read: Callable[[Any], Any]) -> Any:
-    """Open the store read-only, call ``read(store)``; store trouble → one line, exit 2/3."""
-    from ..store import Store, StoreError
+    """Open the store read-only (immutable where its directory is not writable)."""
+    from ..store import Store
 
-    try:
-        with Store.open(settings.db, readonly=True) as store:
-            return read(store)
-    except StoreError as exc:
-        fail(str(exc), exc.exit_code)
+    with Store.open(settings.db, readonly=True) as store:
+        return read(store)
 
 
 def run_guarded(command: Callable[[], object]) -> None:

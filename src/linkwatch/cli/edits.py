@@ -68,10 +68,9 @@ def fix(
     accept it), one line per edit to stderr. Kinds: duplicate, rename, redirect,
     wechat, tracking, https, archive, archived, arxiv, venue.
     """
-    from ..extract import InputError, extract_file
+    from ..extract import extract_file
     from ..suggest import (
         KINDS,
-        SuggestionMismatch,
         apply_to_bytes,
         candidates,
         render_patch,
@@ -94,8 +93,6 @@ def fix(
     try:
         documents = [extract_file(path, display_name=names[path]) for path in files]
         sources = {names[path]: path.read_bytes() for path in files}
-    except InputError as exc:
-        fail(str(exc))
     except OSError as exc:
         fail(f"cannot read {exc.filename}: {exc.strerror}")
     found = _read_store(settings, lambda store: stored_inputs(store, documents))
@@ -143,8 +140,6 @@ def fix(
             sys.stdout.flush()
             sys.stdout.buffer.write(patch.encode("utf-8", "surrogateescape"))
             sys.stdout.buffer.flush()
-    except SuggestionMismatch as exc:
-        fail(str(exc), EXIT_CANNOT_JUDGE)
     except OSError as exc:
         fail(f"cannot write {exc.filename}: {exc.strerror}", EXIT_CANNOT_JUDGE)
     for s in chosen:

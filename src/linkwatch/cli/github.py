@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import (
-    EXIT_CANNOT_JUDGE,
     EXIT_USAGE,
     cli,
     console,
@@ -54,7 +53,7 @@ def init_github_actions(
     force: bool,
 ) -> None:
     """Write .github/workflows/linkwatch.yml: a nightly check of FILES (default README.md)."""
-    from ..nightly import ACTION, DEFAULT_CRON, WorkflowExists, render_workflow, write_workflow
+    from ..nightly import ACTION, DEFAULT_CRON, render_workflow, write_workflow
 
     content = render_workflow(
         list(files) or ["README.md"],
@@ -66,8 +65,6 @@ def init_github_actions(
     )
     try:
         path = write_workflow(Path.cwd(), content, force=force)
-    except WorkflowExists as exc:
-        fail(str(exc), EXIT_USAGE)
     except OSError as exc:
         fail(f"cannot write the workflow: {exc.strerror or exc}", EXIT_USAGE)
     console.print(f"wrote {path}; see docs/nightly.md for what it does", highlight=False)
@@ -88,8 +85,8 @@ def publish(ctx: click.Context, repo_name: str, pr: bool, **opts: Any) -> None:
 
     Needs GITHUB_TOKEN. Writes nothing when nothing changed since the last publish.
     """
-    from ..publish import Publisher, PublishError, patched_files
-    from ..store import Store, StoreError
+    from ..publish import Publisher, patched_files
+    from ..store import Store
 
     settings = settings_from(ctx, **opts)
     if "/" not in repo_name:
@@ -109,10 +106,6 @@ def publish(ctx: click.Context, repo_name: str, pr: bool, **opts: Any) -> None:
             result = publisher.run(
                 report, files, pr=pr, save=lambda state: store.set_state(key, state)
             )
-    except PublishError as exc:
-        fail(str(exc), EXIT_CANNOT_JUDGE)
-    except StoreError as exc:
-        fail(str(exc), getattr(exc, "exit_code", EXIT_USAGE))
     except (OSError, KeyError, ValueError) as exc:
         fail(f"cannot build the fix from {report_path}: {exc}", EXIT_USAGE)
     for action in result.actions or ["nothing changed; nothing published"]:

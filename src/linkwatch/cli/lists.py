@@ -34,13 +34,9 @@ ENTRY_KEYS = ("file", "line", "section", "title", "venue", "venue_raw", "year", 
 
 def _documents(files: tuple[Path, ...]) -> list[Any]:
     """Extract FILES, or one clear line and exit 2; warnings go to stderr."""
-    from ..extract import InputError, extract_file
+    from ..extract import extract_file
 
-    try:
-        docs = [extract_file(path) for path in files]
-    except InputError as exc:
-        fail(str(exc))
-        raise AssertionError("unreachable") from None
+    docs = [extract_file(path) for path in files]
     for doc in docs:
         for warning in doc.warnings:
             err_console.print(f"warning: {warning}", highlight=False, markup=False)
@@ -152,18 +148,15 @@ def export(
     nothing about are exported with empty fields.
     """
     from ..export import has_metadata, render_csv, render_json, stored_rows
-    from ..store import Store, StoreError
+    from ..store import Store
 
     settings = settings_from(ctx, db=db)
     documents = _documents(files)
-    try:
-        if settings.db.exists():
-            with Store.open(settings.db, readonly=True) as store:
-                rows, known = stored_rows(store, documents), has_metadata(store)
-        else:
-            rows, known = stored_rows(None, documents), False
-    except StoreError as exc:
-        fail(str(exc), exc.exit_code)
+    if settings.db.exists():
+        with Store.open(settings.db, readonly=True) as store:
+            rows, known = stored_rows(store, documents), has_metadata(store)
+    else:
+        rows, known = stored_rows(None, documents), False
     text = render_csv(rows) if fmt == "csv" else render_json(rows)
     if not known:
         err_console.print(

@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 import os
-import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -30,14 +29,12 @@ from ..models import LinkResult
 from ..net import Network
 from . import (
     EXIT_BROKEN,
-    EXIT_CANNOT_JUDGE,
     EXIT_OK,
-    EXIT_USAGE,
     cli,
     console,
     err_console,
-    fail,
     settings_from,
+    user_errors,
 )
 
 log = logging.getLogger("linkwatch.check")
@@ -86,6 +83,9 @@ def check_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--max-retries", type=click.IntRange(0, 10), help="Retries of transient failures."
         ),
+        click.option(
+            "--max-redirects", type=click.IntRange(0, 100), help="Redirect hops followed (20)."
+        ),
         click.option("--exclude", multiple=True, help="Regex of URLs not to check (repeatable)."),
         click.option("--include", multiple=True, help="Check only URLs matching (repeatable)."),
         click.option("--user-agent", type=str, help="User-Agent header."),
@@ -128,6 +128,7 @@ def _check_overrides(opts: dict[str, Any]) -> dict[str, Any]:
         "per_host",
         "timeout",
         "max_retries",
+        "max_redirects",
         "exclude",
         "include",
         "user_agent",
@@ -220,12 +221,11 @@ def run_pipeline(
     opts: dict[str, Any],
     scope: ChangeScope | None = None,
 ) -> int:
-    """Run a check with progress and map every failure to one line and an exit code."""
+    """Run a check with progress; SIGINT/SIGTERM stop it (``interrupt``): what was checked
+    is stored and reported, then exit 130/143. Errors exit through ``user_errors``."""
     # imported here so that `linkwatch links` and `--help` stay fast and independent
-    from ..enrich.github import GithubAuthError
-    from ..extract import InputError
-    from ..pipeline import NetworkDown, run_check
-    from ..store import StoreBusy, StoreError
+    from .. import interrupt
+    from ..pipeline import run_check
 
     show_progress = not (opts["no_progress"] or opts["quiet"] or not err_console.is_terminal)
     progress = Progress(
@@ -238,29 +238,14 @@ def run_pipeline(
         transient=True,
         disable=not show_progress,
     )
-    try:
+    with user_errors(), interrupt.handling_signals():
         with progress:
             outcome = asyncio.run(
                 run_check(files, settings, network, progress=RichProgress(progress), scope=scope)
             )
-    except InputError as exc:
-        fail(str(exc), EXIT_USAGE)
-    except StoreBusy as exc:
-        fail(str(exc), EXIT_CANNOT_JUDGE)
-    except StoreError as exc:
-        fail(str(exc), getattr(exc, "exit_code", EXIT_USAGE))
-    except GithubAuthError as exc:
-        fail(str(exc), EXIT_USAGE)
-    except NetworkDown as exc:
-        fail(str(exc), EXIT_CANNOT_JUDGE)
-    except re.error as exc:
-        fail(f"invalid --include/--exclude pattern {exc.pattern!r}: {exc}", EXIT_USAGE)
-    except OSError as exc:
-        fail(
-            f"cannot write reports: {exc.strerror or exc} ({exc.filename or settings.out})",
-            EXIT_CANNOT_JUDGE,
-        )
-    _print_outcome(outcome, opts["fmt"], opts["quiet"], settings.fail_after)
+        _print_outcome(outcome, opts["fmt"], opts["quiet"], settings.fail_after)
+        if outcome.interrupted or interrupt.requested():
+            raise interrupt.interrupted_error()
     return outcome.exit_code
 
 
@@ -290,13 +275,9 @@ def check(
     if changed_since is None:
         sys.exit(run_pipeline(list(files), settings, Network(), opts))
     from ..changes import scope_from_git
-    from ..extract import InputError
     from ..pipeline import display_name
 
-    try:
-        scope = scope_from_git(changed_since, {display_name(p): p for p in files})
-    except (InputError, OSError) as exc:
-        fail(str(exc), EXIT_USAGE)
+    scope = scope_from_git(changed_since, {display_name(p): p for p in files})
     with tempfile.TemporaryDirectory(prefix="linkwatch-pr-") as scratch:
         settings = replace(settings, fail_after=1, db=Path(scratch) / "linkwatch.db")
         code = run_pipeline(list(files), settings, Network(), opts, scope=scope)

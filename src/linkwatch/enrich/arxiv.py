@@ -13,7 +13,6 @@ unverifiable, never dead).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import threading
@@ -30,6 +29,7 @@ import arxiv
 import requests
 from requests.adapters import HTTPAdapter
 
+from .. import interrupt
 from ..config import Settings
 from ..models import ErrorCode, LinkResult, PaperMeta, Verdict
 from ..net import Network
@@ -241,7 +241,7 @@ class _Spacer:
             if self._last_end is not None:
                 wait = self._last_end + self.interval - time.monotonic()
                 if wait > 0:
-                    time.sleep(wait)
+                    interrupt.sleep(wait)  # a signal ends the wait: no request after it
             try:
                 yield
             finally:
@@ -275,6 +275,7 @@ class _ApiAdapter(HTTPAdapter):
         request.headers["User-Agent"] = self._user_agent
         kwargs["timeout"] = self._timeout
         with self._spacer.turn():
+            interrupt.raise_if_requested()
             response = super().send(request, stream=stream, **kwargs)
             if not stream:
                 _ = response.content  # read the body inside our turn, under the timeout
@@ -343,7 +344,7 @@ class ArxivEnricher:
 
     async def fetch_async(self, ids: Iterable[str]) -> dict[str, Lookup]:
         plan = self._plan(ids)
-        remote = await asyncio.to_thread(self._fetch_remote, plan.todo) if plan.todo else {}
+        remote = await interrupt.in_thread(self._fetch_remote, plan.todo) if plan.todo else {}
         return self._finish(plan, remote)
 
     def _plan(self, ids: Iterable[str]) -> _Plan:
@@ -438,7 +439,7 @@ class ArxivEnricher:
         def run() -> dict[str, PaperMeta | Unknown | None]:
             return {k: self._search_remote(groups[k][0]) for k in due}
 
-        remote = await asyncio.to_thread(run) if due else {}
+        remote = await interrupt.in_thread(run) if due else {}
         return self._search_finish(groups, known, remote)
 
     def _search_plan(
@@ -535,7 +536,7 @@ class ArxivEnricher:
                 self._down = failure
                 return failure
             attempt += 1
-            time.sleep(self.settings.retry_backoff * 2 ** (attempt - 1))
+            interrupt.sleep(self.settings.retry_backoff * 2 ** (attempt - 1))
 
 
 def _api_url(url: str, network: Network | None) -> str:

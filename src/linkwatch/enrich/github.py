@@ -14,7 +14,6 @@ into an exception message (PyGithub masks it in its own debug log).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import math
@@ -29,7 +28,9 @@ import requests
 from github import Auth, Github
 from urllib3.util.retry import Retry
 
+from .. import interrupt
 from ..config import Settings
+from ..errors import UsageError
 from ..models import ErrorCode, LinkResult, RedirectKind, RepoMeta, Verdict
 from ..net import Network
 
@@ -50,8 +51,17 @@ OWNER_FIELDS = "login __typename"
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
-class GithubAuthError(Exception):
+class GithubAuthError(UsageError):
     """GitHub refused the token (401). The message never contains the token; CLI exit 2."""
+
+
+class _Retry(Retry):
+    """urllib3's retries, but none starts after a stop signal (see ``interrupt``)."""
+
+    def sleep(self, response: Any = None) -> None:
+        interrupt.raise_if_requested()
+        super().sleep(response)
+        interrupt.raise_if_requested()
 
 
 @dataclass
@@ -157,12 +167,13 @@ class GithubEnricher:
         self.base_url = _api_base(settings.github_api_url, network).rstrip("/")
         loopback_only = network is not None and network.socket_factory is not None
         self.refused = loopback_only and urlsplit(self.base_url).hostname not in _LOOPBACK
+        self._last_request = -math.inf  # monotonic end of the last API request (spacing)
 
     async def fetch_async(
         self, repos: Iterable[tuple[str, str]], owners: Iterable[str] = ()
     ) -> RepoLookup:
         """``fetch`` in a worker thread, so the aiohttp checker keeps running."""
-        return await asyncio.to_thread(self.fetch, list(repos), list(owners))
+        return await interrupt.in_thread(self.fetch, list(repos), list(owners))
 
     def fetch(self, repos: Iterable[tuple[str, str]], owners: Iterable[str] = ()) -> RepoLookup:
         """Metadata for ``(owner, name)`` pairs and user/org ``owners``, cache first."""
@@ -274,7 +285,7 @@ class GithubEnricher:
 
     def _client(self) -> Github:
         s = self.settings
-        retry = Retry(
+        retry = _Retry(
             total=s.max_retries,
             connect=s.max_retries,
             read=0,  # a hung API costs one timeout, not several
@@ -292,7 +303,7 @@ class GithubEnricher:
             user_agent=s.user_agent,
             per_page=100,
             retry=retry,
-            seconds_between_requests=s.host_spacing or None,
+            seconds_between_requests=None,  # spaced in _request, where a signal ends it
             seconds_between_writes=None,
         )
 
@@ -300,9 +311,16 @@ class GithubEnricher:
         self, gh: Github, verb: str, url: str, headers: dict[str, str], body: Any = None
     ) -> tuple[int, dict[str, Any], Any]:
         """One API call: (status, lowercased headers, parsed JSON or None)."""
-        status, response_headers, output = gh.requester.requestJson(
-            verb, url, headers=headers, input=body
-        )
+        wait = self._last_request + self.settings.host_spacing - time.monotonic()
+        if wait > 0:
+            interrupt.sleep(wait)
+        interrupt.raise_if_requested()
+        try:
+            status, response_headers, output = gh.requester.requestJson(
+                verb, url, headers=headers, input=body
+            )
+        finally:
+            self._last_request = time.monotonic()
         try:
             data = json.loads(output) if output else None
         except ValueError:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
+from .. import interrupt
 from ..config import Settings
 from ..models import LinkResult
 from ..net import Network, proxy_for
@@ -184,6 +185,8 @@ async def _lookup(
     params = {"url": url}
     if before is not None:
         params["timestamp"] = before
+    if interrupt.requested():  # a stop signal: no request starts after it
+        raise asyncio.CancelledError
     try:
         async with session.get(
             settings.wayback_api_url,
