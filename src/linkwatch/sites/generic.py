@@ -14,11 +14,13 @@ from yarl import URL
 from ..models import ErrorCode, LinkResult, RedirectKind, UrlInfo, Verdict
 from . import soft404
 from .botwall import blocked_result, check_wall
+from .landing import judge_landing
 
 if TYPE_CHECKING:
     from ..checker import Engine, Page
 
 PERMANENT = frozenset({301, 308})
+STUB_PAGE = 2048  # bytes: client-side redirect stubs are a few hundred
 _NETWORK_VERDICT = {
     ErrorCode.PRIVATE_ADDRESS: Verdict.EXCLUDED,
     ErrorCode.RATE_LIMITED: Verdict.UNVERIFIABLE,
@@ -34,13 +36,29 @@ def status_text(status: int) -> str:
 
 
 def head_unreliable(page: Page) -> bool:
-    """HEAD answers that a GET must confirm: refusals (405, 501) and servers that answer
-    HEAD wrongly (404/403/400/500, LinkedIn's 999); 429 and 503 are throttling."""
+    """HEAD answers that a GET must confirm: every status but 2xx and 304 (refusals like
+    405/501, servers that answer HEAD wrongly with 404/403/400/500, LinkedIn's 999, 3xx
+    without a usable Location); 429 and 503 are throttling, retried as they are."""
     return (
         page.failure is None
         and page.status is not None
-        and page.status >= 400
-        and page.status not in (429, 503)
+        and not 200 <= page.status < 300
+        and page.status not in (304, 429, 503)
+    )
+
+
+def may_redirect_client_side(page: Page) -> bool:
+    """A 2xx HEAD of an HTML page small enough to be a redirect stub (meta refresh or a
+    one-line ``location`` script): only its body can tell, so it is read."""
+    length = page.headers.get("Content-Length", "")
+    return (
+        page.method == "HEAD"
+        and page.failure is None
+        and page.status is not None
+        and 200 <= page.status < 300
+        and "html" in page.headers.get("Content-Type", "").lower()
+        and length.isdigit()
+        and int(length) <= STUB_PAGE
     )
 
 
@@ -76,6 +94,8 @@ def result_from_page(url: str, page: Page) -> LinkResult:
     elif 200 <= status < 300 or status == 304:
         if status == 304:
             result.notes.append("not modified")
+        if page.client_redirect:
+            result.notes.append(f"client-side redirect ({page.client_redirect})")
         result.verdict = Verdict.REDIRECT if permanent else Verdict.ALIVE
         if redirected:
             result.redirect_kind = RedirectKind.PERMANENT if permanent else RedirectKind.TEMPORARY
@@ -157,12 +177,19 @@ class GenericRule:
             page = await engine.fetch(info.normalized, method="GET")
         else:
             page = await engine.fetch(info.normalized, method="HEAD", read_body=False)
-            if head_unreliable(page) or await soft404.body_needed(info, page, engine):
+            if (
+                head_unreliable(page)
+                or await soft404.body_needed(info, page, engine)
+                or may_redirect_client_side(page)
+            ):
                 page = await engine.fetch(info.normalized, method="GET")
         page, walled = await check_wall(info, page, engine, retried=page.method == "GET")
         result = result_from_page(info.normalized, page)
         if walled:
             return blocked_result(result, info, page)
+        judged = judge_landing(info.normalized, result)
+        if judged is not result:
+            return judged
         return await soft404.detect(info, page, result, engine)
 
 
