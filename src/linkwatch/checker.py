@@ -331,7 +331,7 @@ class Engine:
             if not follow_redirects:
                 break
             location = hop.headers.get("Location") if hop.status in REDIRECT_STATUSES else None
-            client = None if location else _client_redirect(current_method, page)
+            client = None if location else _client_redirect(current_method, page, current)
             if not location and client is None:
                 break
             if client is not None:
@@ -484,13 +484,21 @@ def _cookie_key(jar: aiohttp.CookieJar, url: str) -> str:
     return "; ".join(sorted(f"{name}={morsel.value}" for name, morsel in sent.items()))
 
 
-def _client_redirect(method: str, page: Page) -> tuple[str, str] | None:
-    """``(kind, target)`` of a client-side redirect on a small 2xx HTML page, read fully."""
+def _client_redirect(method: str, page: Page, current: str) -> tuple[str, str] | None:
+    """``(kind, target)`` of a client-side redirect on a small 2xx HTML page, read fully;
+    a refresh to the page itself is a reload, not a redirect."""
     if method == "HEAD" or page.status is None or not 200 <= page.status < 300:
         return None
     if page.truncated or "html" not in page.headers.get("Content-Type", "").lower():
         return None
-    return client_redirect(page.text)
+    found = client_redirect(page.text)
+    if found is not None:
+        with contextlib.suppress(ValueError, TypeError):
+            if str(resolve_location(current, found[1]).with_fragment(None)) == (
+                _without_fragment(current)
+            ):
+                return None
+    return found
 
 
 def _redirect_target(
