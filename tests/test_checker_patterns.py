@@ -13,7 +13,7 @@ import pytest
 
 from linkwatch.checker import Engine, check_urls
 from linkwatch.config import Settings
-from linkwatch.models import ErrorCode, Verdict
+from linkwatch.models import ErrorCode, LinkResult, RedirectKind, Verdict
 from linkwatch.simweb import Scenario
 from linkwatch.simweb import behaviours as b
 
@@ -214,6 +214,44 @@ async def test_root_to_root_and_docs_to_latest_are_not_home_page_redirects(simwe
     root = await check(web, "http://example.org/")
     assert (root.verdict, root.reason) == (Verdict.REDIRECT, f"moved permanently to {H}/")
     assert outcome(await check(web, H + "/docs")) == (Verdict.ALIVE, None, "")
+
+
+async def test_a_stored_move_to_the_home_page_is_judged_again(simweb):
+    """A 301 to "/" stored as `redirect` by an earlier version is not confirmed by its
+    first hop: it gets a full check and comes out dead."""
+    url = H + "/projects/old"
+    scenario = Scenario().route(url, b.redirect(301, "/")).route(H + "/", b.ok("Lab"))
+    web = await simweb(scenario)
+    known = LinkResult(
+        url,
+        Verdict.REDIRECT,
+        status=200,
+        final_url=H + "/",
+        redirect_kind=RedirectKind.PERMANENT,
+        chain=[(301, url), (200, H + "/")],
+        checked_at="2026-11-30T03:00:00Z",
+    )
+    [result] = await check_urls([url], fast(), web.network(), known_redirects={url: known})
+    assert outcome(result) == (
+        Verdict.DEAD,
+        ErrorCode.SOFT404,
+        "redirected to the home page https://example.org/",
+    )
+
+
+async def test_a_sign_in_page_with_a_captcha_is_login_required_not_a_bot_wall(simweb):
+    form = '<form action="/login"><div class="g-recaptcha" data-sitekey="k"></div></form>'
+    scenario = (
+        Scenario()
+        .route(H + "/team/drive", b.require_login("/login"))
+        .route(H + "/login", b.html(b.html_page("Log in", form)))
+    )
+    web = await simweb(scenario)
+    assert outcome(await check(web, H + "/team/drive")) == (
+        Verdict.UNVERIFIABLE,
+        ErrorCode.BLOCKED,
+        "login required: redirected to the sign-in page on example.org",
+    )
 
 
 # -- 4. client-side redirects -----------------------------------------------------------

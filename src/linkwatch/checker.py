@@ -35,7 +35,7 @@ from .guard import PrivateAddressError, check_host
 from .models import ErrorCode, LinkResult, Verdict
 from .net import Network
 from .politeness import Deferred, HostLimiter, Slot, parse_retry_after
-from .redirects import client_redirect, resolve_location
+from .redirects import CLIENT_REDIRECT_MAX, client_redirect, resolve_location
 from .sites import rule_for
 from .urls import classify
 
@@ -489,7 +489,9 @@ def _client_redirect(method: str, page: Page, current: str) -> tuple[str, str] |
     a refresh to the page itself is a reload, not a redirect."""
     if method == "HEAD" or page.status is None or not 200 <= page.status < 300:
         return None
-    if page.truncated or "html" not in page.headers.get("Content-Type", "").lower():
+    if page.truncated or len(page.body) > CLIENT_REDIRECT_MAX:
+        return None
+    if "html" not in page.headers.get("Content-Type", "").lower():
         return None
     found = client_redirect(page.text)
     if found is not None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from yarl import URL
 
 from ..models import ErrorCode, LinkResult, RedirectKind, UrlInfo, Verdict
+from ..redirects import resolve_location
 from . import soft404
 from .botwall import blocked_result, check_wall
 from .landing import judge_landing
@@ -139,11 +140,11 @@ def target_checked_at(result: LinkResult) -> str | None:
 async def still_moved(url: str, known: LinkResult, engine: Engine) -> LinkResult | None:
     """The previous redirect verdict, when the first hop still answers the same permanent
     redirect; None when anything changed (then the link is checked in full)."""
-    if len(known.chain) < 2:
-        return None
+    if len(known.chain) < 2 or judge_landing(url, known) is not known:
+        return None  # a move to a home or sign-in page (judged so since) gets a full check
     page = await engine.fetch(url, method="GET", read_body=False, follow_redirects=False)
     location = page.headers.get("Location") if page.status in (301, 308) else None
-    if location is None or str(URL(url).join(URL(location))) != known.chain[1][1]:
+    if location is None or _resolved(url, location) != known.chain[1][1]:
         return None
     checked = target_checked_at(known) or known.checked_at
     return LinkResult(
@@ -157,6 +158,13 @@ async def still_moved(url: str, known: LinkResult, engine: Engine) -> LinkResult
         chain=known.chain,
         notes=[n for n in known.notes if not n.startswith(TARGET_NOTE)] + [TARGET_NOTE + checked],
     )
+
+
+def _resolved(url: str, location: str) -> str | None:
+    try:
+        return str(resolve_location(url, location))
+    except (ValueError, TypeError):
+        return None
 
 
 class GenericRule:
@@ -185,11 +193,11 @@ class GenericRule:
                 page = await engine.fetch(info.normalized, method="GET")
         page, walled = await check_wall(info, page, engine, retried=page.method == "GET")
         result = result_from_page(info.normalized, page)
-        if walled:
-            return blocked_result(result, info, page)
-        judged = judge_landing(info.normalized, result)
+        judged = judge_landing(info.normalized, result)  # a sign-in page may carry a captcha
         if judged is not result:
             return judged
+        if walled:
+            return blocked_result(result, info, page)
         return await soft404.detect(info, page, result, engine)
 
 
