@@ -397,11 +397,14 @@ class Engine:
                 code, reason = describe_error(exc, host, s)
                 if code is ErrorCode.TIMEOUT and answered:
                     reason = f"{reason}: the body of the {answered[0]} answer came too slowly"
-                hop = _Hop(failure=(code, reason), attempts=attempt)
                 retry = _retryable_error(exc, code) and not answered
-                if retry and code is ErrorCode.TIMEOUT:
-                    retry = self._timeout_retries[host] < s.max_retries
-                    self._timeout_retries[host] += retry
+                if retry and code is ErrorCode.TIMEOUT and attempt <= s.max_retries:
+                    if self._timeout_retries[host] < s.max_retries:
+                        self._timeout_retries[host] += 1
+                    else:
+                        retry = False
+                        reason += f" (not retried: {host} keeps timing out this run)"
+                hop = _Hop(failure=(code, reason), attempts=attempt)
                 pause = None
             else:
                 hop.attempts = attempt
