@@ -22,6 +22,8 @@ BASE = "https://example.org/docs/v1/page"
         ("/caf\udce9", "https://example.org/caf%E9"),  # a raw Latin-1 byte in the header
         ("/already%20encoded", "https://example.org/already%20encoded"),
         ("http://other.org/p#frag", "http://other.org/p#frag"),
+        ("https://bücher.example/straße", "https://xn--bcher-kva.example/stra%C3%9Fe"),
+        ("//bücher.example?q=/x", "https://xn--bcher-kva.example/?q=/x"),
     ],
 )
 def test_resolve_location(location, url):

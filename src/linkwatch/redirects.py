@@ -45,22 +45,40 @@ def browser_encode(text: str) -> str:
     Header values arrive decoded as UTF-8 with surrogate escapes, so raw Latin-1
     bytes come back as the bytes they were.
     """
-    raw = _TAB_NEWLINE.sub("", text).strip("\x00 \x0c").encode("utf-8", "surrogateescape")
+    raw = text.encode("utf-8", "surrogateescape")
     return "".join(f"%{byte:02X}" if byte in _ENCODE else chr(byte) for byte in raw)
+
+
+def _ascii_host(authority: str) -> str:
+    """``user@bücher.example:8080`` → ``user@xn--bcher-kva.example:8080`` (IDNA)."""
+    if authority.isascii():
+        return authority
+    userinfo, at, hostport = authority.rpartition("@")
+    host, colon, port = hostport.partition(":")
+    return userinfo + at + host.encode("idna").decode("ascii") + colon + port
 
 
 def resolve_location(base: str, location: str) -> URL:
     """The absolute URL a browser goes to for ``location`` on ``base``: relative and
-    protocol-relative references resolved, spaces and non-ASCII percent-encoded,
-    backslashes read as slashes. Raises ``ValueError`` for what cannot be a URL."""
-    encoded = browser_encode(location)
-    scheme, sep, rest = encoded.partition(":")
-    if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) or "/" in scheme:
-        scheme, rest = "", encoded
+    protocol-relative references resolved, spaces and non-ASCII percent-encoded, a
+    non-ASCII host in IDNA form, backslashes read as slashes. Raises ``ValueError``
+    for what cannot be a URL."""
+    text = _TAB_NEWLINE.sub("", location).strip("\x00 \x0c")
+    scheme, sep, rest = text.partition(":")
+    if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme):
+        scheme, rest = "", text
     if scheme.lower() in ("", "http", "https"):  # special schemes: "\" is "/" before the query
         path, q, query = rest.partition("?")
         rest = path.replace("\\", "/") + q + query
-    encoded = f"{scheme}:{rest}" if scheme else rest
+    if rest.startswith("//"):
+        authority, slash, tail = rest[2:].partition("/")
+        for mark in "?#":  # "//host?q" has no path
+            if mark in authority:
+                authority, cut, more = authority.partition(mark)
+                tail, slash = f"{cut}{more}{slash}{tail}", ""
+                break
+        rest = f"//{_ascii_host(authority)}{slash}{tail}"
+    encoded = browser_encode(f"{scheme}:{rest}" if scheme else rest)
     return URL(base).join(URL(encoded, encoded=True))
 
 

@@ -44,7 +44,7 @@ _RETURN_PARAMS = frozenset(
     | {"samlrequest", "goto", "dest", "destination", "origin", "back", "backurl", "referer"}
 )
 # Segments that only sound like login next to a return parameter (/account?next=…).
-_WEAK_SEGMENTS = frozenset({"account", "accounts", "auth", "session", "sessions", "users"})
+_WEAK_SEGMENTS = frozenset({"account", "accounts", "auth", "session", "sessions"})
 
 # Final paths that are a site's landing page rather than content.
 _LANDING_PATHS = frozenset(
