@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 
@@ -417,6 +419,16 @@ async def test_429_retry_after_as_http_date_is_waited_for(simweb):
     )
     result = await check(web, H + "/maint")
     assert outcome(result) == (Verdict.ALIVE, None, "")
+
+
+async def test_503_retry_after_as_http_date_is_waited_for(simweb):
+    when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    busy = b.status(503, headers={"Retry-After": format_datetime(when, usegmt=True)})
+    web = await simweb(Scenario().route(H + "/maint", b.sequence([busy, b.ok()])))
+    result = await check(web, H + "/maint")
+    assert outcome(result) == (Verdict.ALIVE, None, "")
+    first, second = web.requests("example.org", "/maint")[:2]
+    assert first.status == 503 and second.status == 200 and second.t - first.t >= 0.9
 
 
 async def test_retry_after_date_beyond_the_cap_is_unverifiable(simweb):
