@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -149,3 +150,31 @@ async def test_check_judges_every_engine_pattern(simweb, workdir: Path, monkeypa
     assert (HOME, "redirect") not in kinds and (HOME, "archive") in kinds
     assert not any(old == "https://wiki.example.org/private/page" for old, _ in kinds)
     assert ("http://www.groupsite.example/", "redirect") in kinds  # a real move is offered
+
+
+def verdict_rows() -> list[tuple[str, str | None, re.Pattern[str]]]:
+    """docs/verdicts.md's table as (verdict, error, reason pattern) rows."""
+    doc = Path(__file__).resolve().parents[1] / "docs" / "verdicts.md"
+    rows = []
+    for line in doc.read_text("utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or not cells[1].startswith("`"):
+            continue
+        verdict = cells[1].split("`")[1]
+        error = None if cells[2] == "—" else cells[2].strip("`")
+        reason = cells[3].split(" (")[0] if cells[3].startswith("— (") else cells[3]
+        text = "" if reason == "—" else reason.split("`")[1]
+        pattern = re.escape(text)
+        for name in ("host", "url", "n", "s"):
+            pattern = pattern.replace(re.escape("{" + name + "}"), ".+")
+        rows.append((verdict, error, re.compile(pattern + "$")))
+    return rows
+
+
+def test_docs_verdicts_table_covers_every_case():
+    """Each case's verdict, error and reason is a row of docs/verdicts.md."""
+    rows = verdict_rows()
+    for url, (_, verdict, error, reason) in CASES.items():
+        assert any(
+            v == verdict and e == error and p.match(reason) for v, e, p in rows
+        ), f"{url}: {verdict}/{error}/{reason!r} is not in docs/verdicts.md"
