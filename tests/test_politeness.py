@@ -23,6 +23,8 @@ NOW = datetime(2026, 11, 25, 3, 0, 0, tzinfo=UTC)
         (format_datetime(NOW + timedelta(seconds=10), usegmt=True), 10.0),
         (format_datetime(NOW - timedelta(seconds=10), usegmt=True), 0.0),
         ("Wed, 25 Nov 2026 03:01:00 GMT", 60.0),
+        ("Wednesday, 25-Nov-26 03:00:30 GMT", 30.0),  # RFC 850, obsolete but allowed
+        ("Wed Nov 25 03:00:45 2026", 45.0),  # asctime
         ("soon", None),
         ("", None),
         (None, None),

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.cookies import BaseCookie, SimpleCookie
 from types import SimpleNamespace, TracebackType
 
 import aiohttp
@@ -31,10 +32,12 @@ from yarl import URL
 
 from . import interrupt
 from .config import Settings
+from .decoding import decode_body
 from .guard import GuardedResolver, PrivateAddressError, check_host
 from .models import ErrorCode, LinkResult, Verdict
 from .net import Network, proxy_for
 from .politeness import Deferred, HostLimiter, Slot, parse_retry_after
+from .redirects import CLIENT_REDIRECT_MAX, client_redirect, resolve_location
 from .sites import rule_for
 from .urls import classify
 
@@ -64,6 +67,7 @@ class Page:
     first hop's status and ``chain[-1]`` the final response. ``deferred_until``
     (monotonic) is set when the host asked for a pause longer than
     ``Settings.retry_after_cap``: the run checks the link again later.
+    ``client_redirect`` names the kind of the last client-side redirect followed.
     """
 
     url: str
@@ -78,19 +82,12 @@ class Page:
     failure: tuple[ErrorCode, str] | None = None
     elapsed_ms: int = 0
     deferred_until: float | None = None
+    client_redirect: str | None = None  # "meta refresh"/"script" when one was followed
 
     @property
     def text(self) -> str:
-        """The body decoded with the charset the server declared (UTF-8 otherwise)."""
-        charset = "utf-8"
-        for part in self.headers.get("Content-Type", "").split(";")[1:]:
-            key, _, value = part.strip().partition("=")
-            if key.lower() == "charset" and value:
-                charset = value.strip("\"'")
-        try:
-            return self.body.decode(charset, errors="replace")
-        except LookupError:
-            return self.body.decode("utf-8", errors="replace")
+        """The body decoded as a browser would (``decoding.decode_body``)."""
+        return decode_body(self.body, self.headers.get("Content-Type", ""))
 
 
 @dataclass(slots=True)
@@ -104,6 +101,7 @@ class _Hop:
     attempts: int = 0
     failure: tuple[ErrorCode, str] | None = None
     deferred_until: float | None = None
+    cookies: BaseCookie[str] = field(default_factory=SimpleCookie)
 
 
 def _find(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
@@ -203,6 +201,9 @@ class Engine:
         # permanent redirects of the last run whose target was verified within the alive
         # TTL: one request confirms the first hop still points at the same place
         self.known_redirects: dict[str, LinkResult] = {}
+        # timeout retries spent per host this run: a host that keeps timing out stops
+        # getting second chances, so it cannot hold the run for retries × timeout per link
+        self._timeout_retries: defaultdict[str, int] = defaultdict(int)
         self._session: aiohttp.ClientSession | None = None
         # through a proxy, aiohttp resolves only the proxy: target hosts are judged here
         self._target_guard: GuardedResolver | None = None
@@ -227,6 +228,7 @@ class Engine:
             headers={"User-Agent": s.user_agent, "Accept": ACCEPT},
             timeout=aiohttp.ClientTimeout(total=s.timeout, sock_connect=s.connect_timeout),
             auto_decompress=True,
+            cookie_jar=aiohttp.DummyCookieJar(),  # cookies live in one fetch's own jar
             trace_configs=[tracing],
         )
         return self
@@ -306,7 +308,12 @@ class Engine:
         """Request ``url`` politely, with retries and manual redirects; never raises for the net.
 
         The body of a GET is read up to ``Settings.body_cap`` (``truncated`` tells);
-        redirect responses' bodies are never read.
+        redirect responses' bodies are never read. Following redirects includes the
+        client-side ones of small HTML pages (``redirects.client_redirect``); both count
+        toward ``max_redirects``. Cookies set along the chain are sent back along it
+        (one jar per fetch, never shared between links), so a server that answers 302 +
+        Set-Cookie to itself until the cookie comes back is no loop: a loop is the same
+        URL asked again with the same cookies.
         """
         started = time.monotonic()
         s = self.settings
@@ -318,10 +325,13 @@ class Engine:
             hop_headers["If-None-Match"] = etag
         if last_modified:
             hop_headers["If-Modified-Since"] = last_modified
+        jar = aiohttp.CookieJar(unsafe=True)
         current, current_method = url, method
-        visited = {_without_fragment(url)}
+        visited: set[tuple[str, str]] = set()
         for hop_number in range(s.max_redirects + 1):
-            hop = await self._request(current_method, current, hop_headers, read_body)
+            cookies = _cookie_key(jar, current)
+            visited.add((_without_fragment(current), cookies))
+            hop = await self._request(current_method, current, hop_headers, read_body, jar)
             page.attempts = hop.attempts
             page.deferred_until = hop.deferred_until
             if hop.deferred_until is not None and (box := _deferrals.get()) is not None:
@@ -333,10 +343,16 @@ class Engine:
             page.status, page.headers = hop.status, hop.headers
             page.body, page.truncated = hop.body, hop.truncated
             page.chain.append((hop.status, current))
-            location = hop.headers.get("Location")
-            if not follow_redirects or hop.status not in REDIRECT_STATUSES or not location:
+            if not follow_redirects:
                 break
-            target, problem = _redirect_target(current, location, visited, s.max_redirects)
+            location = hop.headers.get("Location") if hop.status in REDIRECT_STATUSES else None
+            client = None if location else _client_redirect(current_method, page, current)
+            if not location and client is None:
+                break
+            if client is not None:
+                page.client_redirect, location = client
+            assert location is not None
+            target, problem = _redirect_target(current, location, jar, visited)
             if problem is not None or hop_number == s.max_redirects:
                 page.failure = (
                     ErrorCode.HTTP,
@@ -344,7 +360,6 @@ class Engine:
                 )
                 break
             assert target is not None
-            visited.add(_without_fragment(target))
             if hop.status == 303 and current_method != "HEAD":
                 current_method = "GET"
             current, hop_headers = target, dict(extra)
@@ -353,20 +368,39 @@ class Engine:
         return page
 
     async def _request(
-        self, method: str, url: str, headers: dict[str, str], read_body: bool
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        read_body: bool,
+        jar: aiohttp.CookieJar | None = None,
     ) -> _Hop:
-        """One request with retries, backoff and the host's politeness."""
+        """One request with retries, backoff and the host's politeness.
+
+        A HEAD's error status is not retried (only 429/503, the throttling answers): a
+        HEAD is a probe, and the generic rule confirms a non-2xx HEAD with a GET, which
+        is. A timeout is retried only while the host's share of timeout retries for this
+        run (``max_retries`` in all) lasts, and never once the response head had arrived:
+        a body trickling in will trickle again.
+        """
         s = self.settings
         host = (URL(url).host or "").lower()
         if not s.allow_private and (private := await self._judge(host, url)) is not None:
             return _Hop(failure=describe_error(private, host, s))
+        cookies = jar.filter_cookies(URL(url)) if jar is not None else None
         last: _Hop | None = None
         attempt = 0
         while True:
             attempt += 1
+            answered: list[int] = []  # the status, once the response head is in
             try:
                 async with self.limiter.slot(host, max_wait=s.retry_after_cap) as slot:
-                    hop = await self._once(method, url, headers, read_body, slot)
+                    async with asyncio.timeout(s.timeout):  # connect + head + body
+                        hop = await self._once(
+                            method, url, headers, read_body, slot, answered, cookies
+                        )
+                if jar is not None:
+                    jar.update_cookies(hop.cookies, URL(url))
             except Deferred as deferred:
                 wait = deferred.until - time.monotonic()
                 if last is None:
@@ -376,12 +410,21 @@ class Engine:
                 return last
             except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
                 code, reason = describe_error(exc, host, s)
+                if code is ErrorCode.TIMEOUT and answered:
+                    reason = f"{reason}: the body of the {answered[0]} answer came too slowly"
+                retry = _retryable_error(exc, code) and not answered
+                if retry and code is ErrorCode.TIMEOUT and attempt <= s.max_retries:
+                    if self._timeout_retries[host] < s.max_retries:
+                        self._timeout_retries[host] += 1
+                    else:
+                        retry = False
+                        reason += f" (not retried: {host} keeps timing out this run)"
                 hop = _Hop(failure=(code, reason), attempts=attempt)
-                retry = _retryable_error(exc, code)
                 pause = None
             else:
                 hop.attempts = attempt
-                retry = _retryable_status(hop.status or 0)
+                status = hop.status or 0
+                retry = _retryable_status(status) and (method != "HEAD" or status in (429, 503))
                 pause = None
                 if hop.status in (429, 503):
                     pause = parse_retry_after(hop.headers.get("Retry-After"))
@@ -414,7 +457,14 @@ class Engine:
         return self._judged.get(host)
 
     async def _once(
-        self, method: str, url: str, headers: dict[str, str], read_body: bool, slot: Slot
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        read_body: bool,
+        slot: Slot,
+        answered: list[int],
+        cookies: BaseCookie[str] | None = None,
     ) -> _Hop:
         assert self._session is not None, "use Engine as an async context manager"
         if interrupt.requested():  # a stop signal: no request starts after it
@@ -423,11 +473,14 @@ class Engine:
             method,
             url,
             headers=headers,
+            cookies=cookies,
             allow_redirects=False,
             proxy=proxy_for(url),
             trace_request_ctx={"slot": slot},
         ) as resp:
+            answered.append(resp.status)
             hop = _Hop(status=resp.status, headers=CIMultiDictProxy(CIMultiDict(resp.headers)))
+            hop.cookies = resp.cookies
             wants_body = read_body and method != "HEAD" and resp.status not in REDIRECT_STATUSES
             if wants_body:
                 hop.body, hop.truncated = await _read_capped(resp, self.settings.body_cap)
@@ -462,18 +515,43 @@ def _without_fragment(url: str) -> str:
     return str(URL(url).with_fragment(None))
 
 
+def _cookie_key(jar: aiohttp.CookieJar, url: str) -> str:
+    """The cookies a request to ``url`` carries, as a comparable string."""
+    sent = jar.filter_cookies(URL(url))
+    return "; ".join(sorted(f"{name}={morsel.value}" for name, morsel in sent.items()))
+
+
+def _client_redirect(method: str, page: Page, current: str) -> tuple[str, str] | None:
+    """``(kind, target)`` of a client-side redirect on a small 2xx HTML page, read fully;
+    a refresh to the page itself is a reload, not a redirect."""
+    if method == "HEAD" or page.status is None or not 200 <= page.status < 300:
+        return None
+    if page.truncated or len(page.body) > CLIENT_REDIRECT_MAX:
+        return None
+    if "html" not in page.headers.get("Content-Type", "").lower():
+        return None
+    found = client_redirect(page.text)
+    if found is not None:
+        with contextlib.suppress(ValueError, TypeError):
+            if str(resolve_location(current, found[1]).with_fragment(None)) == (
+                _without_fragment(current)
+            ):
+                return None
+    return found
+
+
 def _redirect_target(
-    current: str, location: str, visited: set[str], limit: int
+    current: str, location: str, jar: aiohttp.CookieJar, visited: set[tuple[str, str]]
 ) -> tuple[str | None, str | None]:
     """The absolute next URL, or the reason the chain stops (loop, bad Location)."""
     try:
-        target = URL(current).join(URL(location))
+        target = resolve_location(current, location)
     except (ValueError, TypeError):
         return None, f"redirect to an invalid URL: {location}"
     if target.scheme not in ("http", "https") or not target.host:
         return None, f"redirect to a non-HTTP URL: {location}"
     text = str(target.with_fragment(None))
-    if text in visited:
+    if (text, _cookie_key(jar, text)) in visited:
         return None, f"redirect loop: {current} → {text}"
     return str(target), None
 

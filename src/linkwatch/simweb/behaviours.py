@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 from multidict import CIMultiDict
@@ -226,6 +227,169 @@ class HeadWrong:
         if request.method == "HEAD":
             return web.Response(status=self.code)
         return await run(self.then, request, state.child(0))
+
+
+def _own_url(request: web.Request) -> str:
+    """The URL the client asked for, as it wrote it (scheme, Host header, raw path)."""
+    return f"{'https' if request.secure else 'http'}://{request.host}{request.raw_path}"
+
+
+def _cookie_header(request: web.Request, name: str, value: str) -> str:
+    """A session cookie the way Java/PHP servers set one (``Secure`` only over TLS)."""
+    secure = "; Secure; SameSite=None" if request.secure else ""
+    return f"{name}={value}; Path=/; HttpOnly{secure}"
+
+
+_NO_STORE = "no-cache, no-store, must-revalidate"
+
+
+@dataclass(frozen=True)
+class CookieGate:
+    """No session cookie → 302 + ``Set-Cookie`` until the cookie comes back, then ``then``.
+
+    Alone, the 302 points back at the same URL (publishers and university CMSs, load
+    balancers' persistence cookies). With ``via`` (an identity host's URL, served by
+    ``IdentityHop``), the visitor is first sent there with ``?return=<this URL>``; it
+    comes back with ``?ticket=…``, which the gate swaps for its cookie with one more
+    302 to the clean URL. ``sticky=False`` sets a new cookie every time and never
+    accepts one: the loop that never ends.
+    """
+
+    then: Behaviour = field(default_factory=Ok)
+    cookie: str = "JSESSIONID"
+    via: str | None = None
+    sticky: bool = True
+
+    async def __call__(self, request: web.Request, state: RouteState) -> web.StreamResponse:
+        if self.sticky and request.cookies.get(self.cookie) == "s3ss10n":
+            return await run(self.then, request, state.child(0))
+        own = _own_url(request)
+        value = "s3ss10n" if self.sticky else f"s{state.count}"
+        location = own
+        if "ticket" in request.query:  # back from the identity host: the ticket → a cookie
+            location = own.split("?", 1)[0]
+        elif self.via is not None:
+            location = f"{self.via}?return={quote(own, safe='')}"
+            return web.Response(
+                status=302,
+                headers={"Location": location, "Cache-Control": _NO_STORE},
+                text="",
+            )
+        headers = CIMultiDict(
+            {"Location": location, "Cache-Control": _NO_STORE, "Content-Type": "text/html"}
+        )
+        headers.add("Set-Cookie", _cookie_header(request, self.cookie, value))
+        return web.Response(status=302, headers=headers, text="")
+
+
+@dataclass(frozen=True)
+class IdentityHop:
+    """An identity host's cookie check and hand-back (CAS, Shibboleth, a publisher's
+    shared login domain): first visit → its own cookie and a 302 to itself; with the
+    cookie → 302 to ``return`` with a ``ticket``, no login asked (anonymous access)."""
+
+    cookie: str = "idp_session"
+
+    async def __call__(self, request: web.Request, state: RouteState) -> web.StreamResponse:
+        back = request.query.get("return")
+        if back is None:
+            return web.Response(status=400, text="missing return parameter")
+        headers = CIMultiDict({"Cache-Control": _NO_STORE})
+        if request.cookies.get(self.cookie) != "anon":
+            headers["Location"] = _own_url(request)
+            headers.add("Set-Cookie", _cookie_header(request, self.cookie, "anon"))
+        else:
+            joiner = "&" if "?" in back else "?"
+            headers["Location"] = f"{back}{joiner}ticket=ST-1-sim"
+        return web.Response(status=302, headers=headers, text="")
+
+
+@dataclass(frozen=True)
+class RequireLogin:
+    """302 to the sign-in page with the page to come back to, as Django (``/login?next=``),
+    Devise (``/users/sign_in``), an SSO gateway or ``accounts.`` hosts answer anonymous
+    visitors. ``login`` is a path or an absolute URL; ``param`` names the return field."""
+
+    login: str = "/accounts/login/"
+    param: str = "next"
+    code: int = 302
+
+    async def __call__(self, request: web.Request, state: RouteState) -> web.StreamResponse:
+        back = request.raw_path if self.login.startswith("/") else _own_url(request)
+        location = f"{self.login}?{self.param}={quote(back, safe='')}"
+        headers = CIMultiDict({"Location": location, "Cache-Control": _NO_STORE})
+        headers.add("Set-Cookie", _cookie_header(request, "csrftoken", "c5rf"))
+        return web.Response(status=self.code, headers=headers, text="")
+
+
+def sign_in_page(site: str = "Example") -> Html:
+    """The sign-in form a login redirect lands on (200, like every real one)."""
+    form = (
+        '<form method="post" action=""><input type="hidden" name="csrfmiddlewaretoken" '
+        'value="c5rf"><label>Username <input name="username"></label><label>Password '
+        '<input type="password" name="password"></label><button type="submit">Sign in'
+        "</button></form><p><a href=\"/password_reset/\">Forgot your password?</a></p>"
+    )
+    return Html(html_page(f"Sign in · {site}", form))
+
+
+_CLIENT_REDIRECTS = {
+    "meta": '<meta http-equiv="refresh" content="{delay}; url={to}">',
+    "script": '<script>window.location.href = "{to}";</script>',
+    "replace": "<script>location.replace('{to}')</script>",
+}
+
+
+@dataclass(frozen=True)
+class ClientRedirect:
+    """A 200 stub that redirects in the browser: GitHub Pages' and Jekyll's
+    ``redirect_from`` page (meta refresh + a script + a link), or a one-line script."""
+
+    to: str
+    style: str = "meta"
+    delay: int = 0
+
+    def __post_init__(self) -> None:
+        if self.style not in _CLIENT_REDIRECTS:
+            raise ValueError(f"unknown client redirect style: {self.style}")
+
+    async def __call__(self, request: web.Request, state: RouteState) -> web.StreamResponse:
+        to = escape(self.to)
+        tag = _CLIENT_REDIRECTS[self.style].format(to=to, delay=self.delay)
+        head = f'<meta charset="utf-8"><title>Redirecting&hellip;</title>{tag}'
+        if self.style == "meta":
+            head += f'<link rel="canonical" href="{to}"><meta name="robots" content="noindex">'
+        body = f'<h1>Redirecting&hellip;</h1><a href="{to}">Click here if not redirected.</a>'
+        text = f'<!DOCTYPE html>\n<html lang="en"><head>{head}</head><body>{body}</body></html>\n'
+        return web.Response(text=text, content_type="text/html")
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """An HTML page in a legacy encoding, declared in the header, in ``<meta charset>``,
+    in ``<meta http-equiv="Content-Type">`` or nowhere (``declare``)."""
+
+    title: str
+    text: str = ""
+    charset: str = "gbk"
+    declare: str = "meta"
+    status: int = 200
+
+    async def __call__(self, request: web.Request, state: RouteState) -> web.StreamResponse:
+        meta = {
+            "meta": f'<meta charset="{self.charset}">',
+            "http-equiv": (
+                f'<meta http-equiv="Content-Type" content="text/html; charset={self.charset}">'
+            ),
+        }.get(self.declare, "")
+        page = (
+            f"<!DOCTYPE html>\n<html><head>{meta}<title>{escape(self.title)}</title></head>\n"
+            f"<body><h1>{escape(self.title)}</h1><p>{escape(self.text)}</p></body></html>\n"
+        )
+        ctype = "text/html" + (f"; charset={self.charset}" if self.declare == "header" else "")
+        return web.Response(
+            body=page.encode(self.charset), status=self.status, headers={"Content-Type": ctype}
+        )
 
 
 _BOT_WALLS = {
@@ -502,3 +666,8 @@ hang = Hang
 reset = Reset
 huge = Huge
 sequence = Seq
+cookie_gate = CookieGate
+identity_hop = IdentityHop
+require_login = RequireLogin
+client_redirect = ClientRedirect
+encoded = Encoded

@@ -12,13 +12,16 @@ from typing import TYPE_CHECKING
 from yarl import URL
 
 from ..models import ErrorCode, LinkResult, RedirectKind, UrlInfo, Verdict
+from ..redirects import resolve_location
 from . import soft404
 from .botwall import blocked_result, check_wall
+from .landing import judge_landing
 
 if TYPE_CHECKING:
     from ..checker import Engine, Page
 
 PERMANENT = frozenset({301, 308})
+STUB_PAGE = 2048  # bytes: client-side redirect stubs are a few hundred
 _NETWORK_VERDICT = {
     ErrorCode.PRIVATE_ADDRESS: Verdict.EXCLUDED,
     ErrorCode.RATE_LIMITED: Verdict.UNVERIFIABLE,
@@ -34,13 +37,29 @@ def status_text(status: int) -> str:
 
 
 def head_unreliable(page: Page) -> bool:
-    """HEAD answers that a GET must confirm: refusals (405, 501) and servers that answer
-    HEAD wrongly (404/403/400/500, LinkedIn's 999); 429 and 503 are throttling."""
+    """HEAD answers that a GET must confirm: every status but 2xx and 304 (refusals like
+    405/501, servers that answer HEAD wrongly with 404/403/400/500, LinkedIn's 999, 3xx
+    without a usable Location); 429 and 503 are throttling, retried as they are."""
     return (
         page.failure is None
         and page.status is not None
-        and page.status >= 400
-        and page.status not in (429, 503)
+        and not 200 <= page.status < 300
+        and page.status not in (304, 429, 503)
+    )
+
+
+def may_redirect_client_side(page: Page) -> bool:
+    """A 2xx HEAD of an HTML page small enough to be a redirect stub (meta refresh or a
+    one-line ``location`` script): only its body can tell, so it is read."""
+    length = page.headers.get("Content-Length", "")
+    return (
+        page.method == "HEAD"
+        and page.failure is None
+        and page.status is not None
+        and 200 <= page.status < 300
+        and "html" in page.headers.get("Content-Type", "").lower()
+        and length.isdigit()
+        and int(length) <= STUB_PAGE
     )
 
 
@@ -76,6 +95,8 @@ def result_from_page(url: str, page: Page) -> LinkResult:
     elif 200 <= status < 300 or status == 304:
         if status == 304:
             result.notes.append("not modified")
+        if page.client_redirect:
+            result.notes.append(f"client-side redirect ({page.client_redirect})")
         result.verdict = Verdict.REDIRECT if permanent else Verdict.ALIVE
         if redirected:
             result.redirect_kind = RedirectKind.PERMANENT if permanent else RedirectKind.TEMPORARY
@@ -119,11 +140,11 @@ def target_checked_at(result: LinkResult) -> str | None:
 async def still_moved(url: str, known: LinkResult, engine: Engine) -> LinkResult | None:
     """The previous redirect verdict, when the first hop still answers the same permanent
     redirect; None when anything changed (then the link is checked in full)."""
-    if len(known.chain) < 2:
-        return None
+    if len(known.chain) < 2 or judge_landing(url, known) is not known:
+        return None  # a move to a home or sign-in page (judged so since) gets a full check
     page = await engine.fetch(url, method="GET", read_body=False, follow_redirects=False)
     location = page.headers.get("Location") if page.status in (301, 308) else None
-    if location is None or str(URL(url).join(URL(location))) != known.chain[1][1]:
+    if location is None or _resolved(url, location) != known.chain[1][1]:
         return None
     checked = target_checked_at(known) or known.checked_at
     return LinkResult(
@@ -137,6 +158,13 @@ async def still_moved(url: str, known: LinkResult, engine: Engine) -> LinkResult
         chain=known.chain,
         notes=[n for n in known.notes if not n.startswith(TARGET_NOTE)] + [TARGET_NOTE + checked],
     )
+
+
+def _resolved(url: str, location: str) -> str | None:
+    try:
+        return str(resolve_location(url, location))
+    except (ValueError, TypeError):
+        return None
 
 
 class GenericRule:
@@ -157,10 +185,17 @@ class GenericRule:
             page = await engine.fetch(info.normalized, method="GET")
         else:
             page = await engine.fetch(info.normalized, method="HEAD", read_body=False)
-            if head_unreliable(page) or await soft404.body_needed(info, page, engine):
+            if (
+                head_unreliable(page)
+                or await soft404.body_needed(info, page, engine)
+                or may_redirect_client_side(page)
+            ):
                 page = await engine.fetch(info.normalized, method="GET")
         page, walled = await check_wall(info, page, engine, retried=page.method == "GET")
         result = result_from_page(info.normalized, page)
+        judged = judge_landing(info.normalized, result)  # a sign-in page may carry a captcha
+        if judged is not result:
+            return judged
         if walled:
             return blocked_result(result, info, page)
         return await soft404.detect(info, page, result, engine)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
+from ..decoding import decode_body
 from ..models import ErrorCode, LinkResult, UrlInfo, Verdict
 
 if TYPE_CHECKING:
@@ -49,7 +50,6 @@ _NOISE = re.compile(
 )
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
-_CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
 # Only this much of a page is scanned for text: error pages are short.
 SCAN_BYTES = 256 * 1024
 # A page and the probe are "near-identical" when their titles match and their
@@ -58,14 +58,8 @@ LENGTH_TOLERANCE = 0.1
 
 
 def page_text(page: Page) -> str:
-    """The start of the body as text, decoded with the declared charset (UTF-8 otherwise)."""
-    body = page.body[:SCAN_BYTES]
-    m = _CHARSET.search(page.headers.get("Content-Type", ""))
-    encoding = m.group(1) if m else "utf-8"
-    try:
-        return body.decode(encoding, errors="replace")
-    except LookupError:
-        return body.decode("utf-8", errors="replace")
+    """The start of the body as text, decoded as a browser would (header, meta, sniffing)."""
+    return decode_body(page.body[:SCAN_BYTES], page.headers.get("Content-Type", ""))
 
 
 def is_html(page: Page) -> bool:
