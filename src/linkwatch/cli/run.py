@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import functools
 import logging
 import os
 import re
+import shlex
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -24,6 +26,7 @@ from rich.progress import (
 )
 
 from ..config import Settings
+from ..formats import FORMATS, render
 from ..models import LinkResult
 from ..net import Network
 from . import (
@@ -64,7 +67,12 @@ class RichProgress:
         self.progress.update(self.task, advance=1, info=f"{info}  [dim]{host}[/]")
 
 
-def check_options(func: Callable[..., Any]) -> Callable[..., Any]:
+# options `demo` cannot honour: it points the APIs at the simulated web, must reach
+# 127.0.0.1, and reads the bundled list only
+NOT_IN_DEMO = {"github_api_url", "arxiv_api_url", "allow_private", "exclude_path"}
+
+
+def check_options(func: Callable[..., Any], *, demo: bool = False) -> Callable[..., Any]:
     options = [
         click.option(
             "--db", type=click.Path(path_type=Path), help="SQLite store (cache/linkwatch.db)."
@@ -79,7 +87,17 @@ def check_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--max-retries", type=click.IntRange(0, 10), help="Retries of transient failures."
         ),
         click.option("--exclude", multiple=True, help="Regex of URLs not to check (repeatable)."),
-        click.option("--include", multiple=True, help="Check only URLs matching (repeatable)."),
+        click.option(
+            "--include",
+            multiple=True,
+            help="Regex of URLs always checked, even if excluded (repeatable); alone: only these.",
+        ),
+        click.option(
+            "--exclude-path", multiple=True, help="Glob of input files to skip (repeatable)."
+        ),
+        click.option(
+            "--accept", type=str, help="Statuses that count as alive, e.g. '200..=299,429'."
+        ),
         click.option("--user-agent", type=str, help="User-Agent header."),
         click.option("--refresh", is_flag=True, default=None, help="Ignore cached results."),
         click.option("--max-age", type=str, help="How long an alive result stays fresh (1d)."),
@@ -99,16 +117,19 @@ def check_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--format",
             "fmt",
-            type=click.Choice(["text", "github", "json"]),
+            type=click.Choice(list(FORMATS)),
             default="text",
-            help="Terminal output: summary, GitHub workflow commands, or report.json.",
+            help="Terminal output: " + "; ".join(f"{f.name}: {f.help}" for f in FORMATS.values()),
         ),
         click.option("--no-progress", is_flag=True, help="No progress bar."),
         click.option("-v", "--verbose", count=True, help="More logging (-vv for debug)."),
         click.option("-q", "--quiet", is_flag=True, help="Only errors."),
     ]
     for option in reversed(options):
-        func = option(func)
+        wrapped = option(func)
+        if demo and wrapped.__click_params__[-1].name in NOT_IN_DEMO:  # type: ignore[attr-defined]
+            wrapped.__click_params__.pop()  # type: ignore[attr-defined]
+        func = wrapped
     return func
 
 
@@ -122,6 +143,8 @@ def _check_overrides(opts: dict[str, Any]) -> dict[str, Any]:
         "max_retries",
         "exclude",
         "include",
+        "exclude_path",
+        "accept",
         "user_agent",
         "refresh",
         "fail_after",
@@ -148,20 +171,18 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     )
 
 
-def _print_outcome(outcome: RunOutcome, fmt: str, quiet: bool, fail_after: int) -> None:
-    from ..report import render_github, render_markdown
-
+def _print_outcome(outcome: RunOutcome, fmt: str, quiet: bool) -> None:
     report = outcome.report
-    if fmt == "json":
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    if fmt not in ("text", "github"):
+        click.echo(render(fmt, report), nl=False)
         return
     if fmt == "github":
-        click.echo(render_github(report), nl=False)
+        click.echo(render("github", report), nl=False)
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:
             try:
                 with open(summary_file, "a", encoding="utf-8") as fh:
-                    fh.write(render_markdown(report, fail_after=fail_after) + "\n")
+                    fh.write(render("markdown", report) + "\n")
             except OSError as exc:  # the check itself stands; only the summary is lost
                 err_console.print(
                     f"warning: cannot append to the step summary {summary_file}: "
@@ -172,18 +193,13 @@ def _print_outcome(outcome: RunOutcome, fmt: str, quiet: bool, fail_after: int) 
                 )
     if quiet:
         return
-    s = report["summary"]
-    console.print(
-        f"[bold]{s['links']}[/] links: [green]{s['alive']} alive[/], "
-        f"[cyan]{s['redirect']} redirect[/], [red]{s['dead']} dead[/] "
-        f"([red]{s['broken']} broken[/], [yellow]{s['failing']} failing[/]), "
-        f"[magenta]{s['unverifiable']} unverifiable[/], {s['excluded']} excluded; "
-        f"{s['cached']} from cache; {len(report['suggestions'])} suggested edits",
-        highlight=False,
-    )
+    summary, *broken = render("text", report).splitlines()
+    console.print(summary, highlight=False, markup=False)
     for note in outcome.notes:
-        console.print(f"note: {note}", highlight=False)
+        console.print(f"note: {note}", highlight=False, markup=False)
     console.print("reports: " + ", ".join(str(p) for p in outcome.paths), highlight=False)
+    for line in broken:  # last, where the eye lands when the run ends
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def run_pipeline(
@@ -193,6 +209,7 @@ def run_pipeline(
     # imported here so that `linkwatch links` and `--help` stay fast and independent
     from ..enrich.github import GithubAuthError
     from ..extract import InputError
+    from ..ignore import IgnoreFileError
     from ..pipeline import NetworkDown, run_check
     from ..store import StoreBusy, StoreError
 
@@ -212,7 +229,7 @@ def run_pipeline(
             outcome = asyncio.run(
                 run_check(files, settings, network, progress=RichProgress(progress))
             )
-    except InputError as exc:
+    except (InputError, IgnoreFileError) as exc:
         fail(str(exc), EXIT_USAGE)
     except StoreBusy as exc:
         fail(str(exc), EXIT_CANNOT_JUDGE)
@@ -229,7 +246,7 @@ def run_pipeline(
             f"cannot write reports: {exc.strerror or exc} ({exc.filename or settings.out})",
             EXIT_CANNOT_JUDGE,
         )
-    _print_outcome(outcome, opts["fmt"], opts["quiet"], settings.fail_after)
+    _print_outcome(outcome, opts["fmt"], opts["quiet"])
     return outcome.exit_code
 
 
@@ -238,18 +255,27 @@ def run_pipeline(
 @check_options
 @click.pass_context
 def check(ctx: click.Context, files: tuple[Path, ...], **opts: Any) -> None:
-    """Check every link of FILES; write reports/report.md, report.json, suggestions.patch.
+    """Check every link of FILES (Markdown files, directories, globs); write reports/
+    report.md, report.json, report.junit.xml and suggestions.patch.
 
+    A directory means its Markdown files, honouring .gitignore in a git checkout.
     Exit 0 when nothing is broken, 1 when links are broken, 2 for bad input,
     3 when the run could not judge (network down, database busy).
     """
+    from ..extract import InputError
+    from ..inputs import expand_inputs
+
     _setup_logging(opts["verbose"], opts["quiet"])
     settings = settings_from(ctx, **_check_overrides(opts))
-    sys.exit(run_pipeline(list(files), settings, Network(), opts))
+    try:
+        paths = expand_inputs(files, settings.exclude_path)
+    except InputError as exc:
+        fail(str(exc), EXIT_USAGE)
+    sys.exit(run_pipeline(paths, settings, Network(), opts))
 
 
 @cli.command()
-@check_options
+@functools.partial(check_options, demo=True)
 @click.pass_context
 def demo(ctx: click.Context, **opts: Any) -> None:
     """The whole pipeline, offline, on the bundled example list against the simulated web.
@@ -257,12 +283,34 @@ def demo(ctx: click.Context, **opts: Any) -> None:
     Exits 0 when the demo ran: the broken links it finds are what it demonstrates.
     """
     _setup_logging(opts["verbose"], opts["quiet"])
-    from ..simweb.demo import run_demo
+    from ..simweb.demo import DEMO_DIR, run_demo
 
     settings = settings_from(ctx, **_check_overrides(opts))
+    workdir = DEMO_DIR
+    db = opts["db"] or workdir / "linkwatch.db"
+    fail_after = opts["fail_after"] or 1
+    listing = workdir / "awesome-cv-attention.md"
     console.print(
-        "linkwatch demo: bundled example list, simulated web on 127.0.0.1 (no real traffic)",
+        "linkwatch demo: bundled example list, simulated web on 127.0.0.1 (no real traffic)\n"
+        f"list: {listing}; store: {db}; fail_after={fail_after}"
+        + ("" if opts["fail_after"] else " (one night only: dead links count as broken at once)"),
         highlight=False,
+        markup=False,
+        soft_wrap=True,
     )
-    code = run_demo(settings, lambda files, s, net: run_pipeline(files, s, net, opts))
+    code = run_demo(
+        replace(settings, db=db, fail_after=fail_after),
+        lambda files, s, net: run_pipeline(files, s, net, opts),
+        workdir,
+    )
+    if not opts["quiet"] and code in (EXIT_OK, EXIT_BROKEN):
+        db_arg = shlex.quote(str(db))
+        console.print(
+            "next:\n"
+            f"  linkwatch stats --db {db_arg}\n"
+            f"  linkwatch fix {shlex.quote(str(listing))} --db {db_arg}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     sys.exit(EXIT_OK if code == EXIT_BROKEN else code)
