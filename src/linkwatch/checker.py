@@ -23,6 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import SimpleNamespace, TracebackType
+from typing import Any
 
 import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -30,6 +31,7 @@ from yarl import URL
 
 from .config import Settings
 from .guard import PrivateAddressError, check_host
+from .hosts import HostConfig, accepted, host_config
 from .models import ErrorCode, LinkResult, Verdict
 from .net import Network
 from .politeness import Deferred, HostLimiter, Slot, parse_retry_after
@@ -187,7 +189,9 @@ class Engine:
     def __init__(self, settings: Settings, network: Network) -> None:
         self.settings = settings
         self.network = network
-        self.limiter = HostLimiter(settings.per_host, settings.host_spacing, settings.concurrency)
+        self.limiter = HostLimiter(
+            settings.per_host, settings.host_spacing, settings.concurrency, limits=self._limits
+        )
         # (ETag, Last-Modified) per URL from the previous run: sent as conditional headers
         self.validators: dict[str, Validators] = {}
         # URLs that failed or moved last run: one GET settles them where HEAD would need
@@ -197,6 +201,19 @@ class Engine:
         # TTL: one request confirms the first hop still points at the same place
         self.known_redirects: dict[str, LinkResult] = {}
         self._session: aiohttp.ClientSession | None = None
+
+    def host(self, host: str) -> HostConfig | None:
+        """The ``[hosts."…"]`` table that applies to ``host``, if any."""
+        return host_config(self.settings.hosts, host) if self.settings.hosts else None
+
+    def accept_codes(self, url: str) -> frozenset[int]:
+        """Statuses the user accepts as alive for ``url`` (``accept``, globally and per host)."""
+        own = self.host(_host_key(url))
+        return self.settings.accept | own.accept if own else self.settings.accept
+
+    def _limits(self, host: str) -> tuple[int | None, float | None]:
+        own = self.host(host)
+        return (own.per_host, own.spacing) if own else (None, None)
 
     async def __aenter__(self) -> Engine:
         s = self.settings
@@ -245,6 +262,8 @@ class Engine:
             result = await self._run_rule(url)
         finally:
             _deferrals.reset(token)
+        if codes := self.accept_codes(url):
+            result = accepted(result, codes)
         result.url = url
         result.checked_at = result.checked_at or checked_at
         result.duration_ms = int((time.monotonic() - started) * 1000)
@@ -305,7 +324,11 @@ class Engine:
             hop_headers["If-Modified-Since"] = last_modified
         current, current_method = url, method
         visited = {_without_fragment(url)}
-        for hop_number in range(s.max_redirects + 1):
+        own = self.host(_host_key(url))
+        max_redirects = own.max_redirects if own and own.max_redirects is not None else (
+            s.max_redirects
+        )
+        for hop_number in range(max_redirects + 1):
             hop = await self._request(current_method, current, hop_headers, read_body)
             page.attempts = hop.attempts
             page.deferred_until = hop.deferred_until
@@ -321,11 +344,11 @@ class Engine:
             location = hop.headers.get("Location")
             if not follow_redirects or hop.status not in REDIRECT_STATUSES or not location:
                 break
-            target, problem = _redirect_target(current, location, visited, s.max_redirects)
-            if problem is not None or hop_number == s.max_redirects:
+            target, problem = _redirect_target(current, location, visited, max_redirects)
+            if problem is not None or hop_number == max_redirects:
                 page.failure = (
                     ErrorCode.HTTP,
-                    problem or f"too many redirects (more than {s.max_redirects})",
+                    problem or f"too many redirects (more than {max_redirects})",
                 )
                 break
             assert target is not None
@@ -367,6 +390,7 @@ class Engine:
             else:
                 hop.attempts = attempt
                 retry = _retryable_status(hop.status or 0)
+                retry = retry and hop.status not in self.accept_codes(url)  # accepted: settled
                 pause = None
                 if hop.status in (429, 503):
                     pause = parse_retry_after(hop.headers.get("Retry-After"))
@@ -386,8 +410,22 @@ class Engine:
         self, method: str, url: str, headers: dict[str, str], read_body: bool, slot: Slot
     ) -> _Hop:
         assert self._session is not None, "use Engine as an async context manager"
+        extra: dict[str, Any] = {}
+        if (own := self.host(_host_key(url))) is not None:
+            headers = {**own.headers, **headers}
+            if own.user_agent:
+                headers["User-Agent"] = own.user_agent
+            if own.timeout is not None:
+                extra["timeout"] = aiohttp.ClientTimeout(
+                    total=own.timeout, sock_connect=min(own.timeout, self.settings.connect_timeout)
+                )
         async with self._session.request(
-            method, url, headers=headers, allow_redirects=False, trace_request_ctx={"slot": slot}
+            method,
+            url,
+            headers=headers,
+            allow_redirects=False,
+            trace_request_ctx={"slot": slot},
+            **extra,
         ) as resp:
             hop = _Hop(status=resp.status, headers=CIMultiDictProxy(CIMultiDict(resp.headers)))
             wants_body = read_body and method != "HEAD" and resp.status not in REDIRECT_STATUSES
@@ -501,7 +539,9 @@ async def check_urls(
 
         async def host(queue: deque[str], tg: asyncio.TaskGroup) -> None:
             async with open_hosts:
-                workers = min(len(queue), settings.per_host)
+                own = engine.host(_host_key(queue[0])) if queue else None
+                per_host = own.per_host if own and own.per_host else settings.per_host
+                workers = min(len(queue), per_host)
                 await asyncio.gather(*(worker(queue, tg) for _ in range(workers)))
 
         loop = asyncio.get_running_loop()

@@ -179,7 +179,7 @@ def _by_section(items: Iterable[Item]) -> list[tuple[str, list[Item]]]:
     groups: dict[tuple[str, str], list[Item]] = {}
     for item in items:
         occ = item["occurrences"][0]
-        groups.setdefault((occ["file"], occ["section"] or "(top)"), []).append(item)
+        groups.setdefault((occ["file"], occ.get("section") or "(top)"), []).append(item)
 
     files = list(dict.fromkeys(f for f, _ in groups))
 
