@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
 
 import pytest
@@ -111,7 +112,7 @@ async def test_hosts_table_per_host_spacing_and_timeout(simweb):
     results = {r.url: r for r in await check_urls(urls, fast(hosts=hosts), web.network())}
     assert web.max_concurrency("slow.example") == 1  # per_host 1 instead of 4
     arrivals = [r.t for r in web.requests("spaced.example")]
-    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     assert gaps and min(gaps) >= 0.25
     hang = results["https://hang.example/"]
     assert hang.verdict is Verdict.DEAD and hang.error.value == "timeout"

@@ -65,7 +65,8 @@ async def test_ignored_urls_are_never_requested(
     )
     outcome = await run_check([listing], settings, web.network())
     links = {i["url"]: i for i in outcome.report["links"]}
-    assert links["https://skip.example/b"]["reason"] == "excluded: skip\\.example (.linkwatchignore:2)"
+    skipped = links["https://skip.example/b"]["reason"]
+    assert skipped == "excluded: skip\\.example (.linkwatchignore:2)"
     assert links["https://lychee.example/c"]["verdict"] == "excluded"
     assert ".lycheeignore:1" in links["https://lychee.example/c"]["reason"]
     assert links["https://skip.example/wanted"]["verdict"] == "alive"  # include wins
