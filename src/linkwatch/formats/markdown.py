@@ -21,6 +21,7 @@ MAX_CODE = 48  # characters in one code span at most: well inside a 1,012-px pag
 CONTEXT = 10  # unchanged characters shown either side of an edit
 FOLD_OVER = 8  # longer lists are folded into <details>
 NOT_FIXES = {"venue", "arxiv", "duplicate"}  # edits next to a link, not fixes of it
+_TOKEN = re.compile(r"[^/?&=#()\[\]. :,-]+|.", re.S)
 _WAYBACK = re.compile(r"https?://web\.archive\.org/web/(\d{8})\d*/[^\s)\]>]+")
 
 Item = Mapping[str, Any]
@@ -42,9 +43,9 @@ def code(text: str, limit: int = MAX_CODE) -> str:
     if len(text) > limit:
         half = (limit - 1) // 2
         text = text[:half] + "…" + text[-(limit - 1 - half) :]
-    text = text.replace("\n", "↵")
     if not text.strip():
         return "(whitespace)" if text else "(nothing)"
+    text = text.strip().replace("\n", "↵")
     fence = "``" if "`" in text else "`"
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
@@ -76,13 +77,22 @@ def where(report: Item, occ: Mapping[str, Any]) -> str:
 
 def short_diff(old: str, new: str) -> tuple[str, str, str, str]:
     """(before, removed, added, after): the changed middle of ``old`` → ``new`` with a
-    little unchanged context either side, trimmed so each piece stays short."""
-    start = 0
-    while start < min(len(old), len(new)) and old[start] == new[start]:
-        start += 1
-    end = 0
-    while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
-        end += 1
+    little unchanged context either side, trimmed so each piece stays short. Cut at
+    URL delimiters, so a prefixed Wayback URL reads as one insertion before the old one."""
+    if old and new.endswith(old) and new != old:
+        start, end = 0, len(old)
+    elif old and new.startswith(old) and new != old:
+        start, end = len(old), 0
+    else:  # common prefix and suffix in whole tokens (between URL delimiters)
+        a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+        head = 0
+        while head < min(len(a), len(b)) and a[head] == b[head]:
+            head += 1
+        tail = 0
+        while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+            tail += 1
+        start = sum(map(len, a[:head]))
+        end = sum(map(len, a[len(a) - tail :]))
     before = old[max(0, start - CONTEXT) : start]
     after = old[len(old) - end : len(old) - end + CONTEXT] if end else ""
     if start > CONTEXT:
