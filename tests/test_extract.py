@@ -140,7 +140,7 @@ def test_targets_and_syntax() -> None:
     syntax = [link.syntax for link in extract_file(FIXTURES / "images.md").links]
     assert syntax == ["image", "inline", "image"]
     refs = extract_file(FIXTURES / "references.md").links
-    assert [link.syntax for link in refs] == ["reference"] * 4
+    assert [link.syntax for link in refs] == ["reference"] * 3 + ["definition"]  # unused
     assert [link.entry for link in refs] == ["Full", "Full", "Full", None]
     auto = extract_file(FIXTURES / "autolinks_and_bare.md").links
     assert [link.syntax for link in auto] == ["autolink", "bare", "bare"]

@@ -444,3 +444,22 @@ def test_line_links_label_lines_short_for_one_file(files):
     report = {**make_report(), "source": SOURCE, "files": files}
     md = render_markdown(report)
     assert ("[L4](" in md) == (len(files) == 1)
+
+
+def test_unused_reference_definitions_are_findings():
+    doc = extract_text(
+        b"# L\n- A [paper][p]\n\n[p]: https://a.example/p\n[old]: https://a.example/old\n",
+        "README.md",
+    )
+    report = build_report(
+        ReportInput(documents=[doc], results={}, generated_at="2026-11-25T03:00:00Z")
+    )
+    unused = [f for f in report["findings"] if f["kind"] == "unused_definition"]
+    assert unused == [
+        {
+            "kind": "unused_definition",
+            "file": "README.md",
+            "line": 5,
+            "message": "[old]: https://a.example/old is defined but never used",
+        }
+    ]

@@ -905,7 +905,7 @@ class _Walker:
             line = self.src.line_of(ds)
             idx = bisect_right(self.section_marks, (line, "\uffff")) - 1
             self.section = self.section_marks[idx][1]
-            d = self._draft(ds, self.src.text[ds:de], line, _clean(label), "reference")
+            d = self._draft(ds, self.src.text[ds:de], line, _clean(label), "definition")
             if d is not None:
                 self.loose.append(d)
 

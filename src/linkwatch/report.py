@@ -130,14 +130,19 @@ def _entry_json(entry: Entry, data: ReportInput) -> dict[str, Any]:
     }
 
 
-def _empty_links(documents: Iterable[Document]) -> list[Finding]:
-    """``[paper]()``: a link written without a target is a finding, not a quiet exclusion."""
-    return [
-        Finding("empty_link", link.file, link.line, f"[{link.label}]() has no target")
-        for doc in documents
-        for link in doc.links
-        if link.target is Target.EXCLUDED and not link.url.strip("<> ")
-    ]
+def _link_findings(documents: Iterable[Document]) -> list[Finding]:
+    """Links written without a target (``[paper]()``) and reference definitions nothing
+    uses: findings, not quiet exclusions (the definitions' URLs are still checked)."""
+    found = []
+    for doc in documents:
+        for link in doc.links:
+            if link.target is Target.EXCLUDED and not link.url.strip("<> "):
+                message = f"[{link.label}]() has no target"
+                found.append(Finding("empty_link", link.file, link.line, message))
+            elif link.syntax == "definition":
+                message = f"[{link.label}]: {link.url} is defined but never used"
+                found.append(Finding("unused_definition", link.file, link.line, message))
+    return found
 
 
 def build_report(data: ReportInput) -> dict[str, Any]:
@@ -210,7 +215,7 @@ def build_report(data: ReportInput) -> dict[str, Any]:
         ],
         "findings": [
             {"kind": f.kind, "file": f.file, "line": f.line, "message": f.message}
-            for f in [*data.findings, *_empty_links(data.documents)]
+            for f in [*data.findings, *_link_findings(data.documents)]
         ],
         "changes": changes,
         "notes": list(data.notes),
