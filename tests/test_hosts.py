@@ -116,4 +116,5 @@ async def test_hosts_table_per_host_spacing_and_timeout(simweb):
     assert gaps and min(gaps) >= 0.25
     hang = results["https://hang.example/"]
     assert hang.verdict is Verdict.DEAD and hang.error.value == "timeout"
+    assert "after 0.5 s" in hang.reason
     assert time.monotonic() - started < 2.9  # the host's 0.5 s, not the global 3 s

@@ -90,7 +90,7 @@ def test_markdown_groups_broken_by_section_and_says_since_when():
     broken = md[md.index("## Broken links") : md.index("## Failing")]
     assert "<https://a.example/x%y> — 404 Not Found; failing since 2026-11-20" in broken
     assert "· at `docs/my list.md:4` Entry A" in broken
-    assert "(1 of 2 runs)" in md
+    assert "failing (1 of 2)" in md
     assert "<https://c.example/moved> → <https://c.example/new>" in md
     assert md.index("## Permanent redirects") < md.index("## Unverifiable")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import errno
 import logging
 import random
@@ -383,7 +384,9 @@ class Engine:
                 last.deferred_until = deferred.until
                 return last
             except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
-                code, reason = describe_error(exc, host, s)
+                own = self.host(host)
+                told = dataclasses.replace(s, timeout=own.timeout) if own and own.timeout else s
+                code, reason = describe_error(exc, host, told)  # the timeout this host had
                 hop = _Hop(failure=(code, reason), attempts=attempt)
                 retry = _retryable_error(exc, code)
                 pause = None

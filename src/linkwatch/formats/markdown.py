@@ -216,7 +216,7 @@ def link_line(
     first_failed = item.get("first_failed_at")
     since = f"; failing since {_date(first_failed)}" if first_failed else ""
     if item["state"] == "failing":
-        since += f" ({item['consecutive_failures']} of {fail_after} runs)"
+        since += f" — failing ({item['consecutive_failures']} of {fail_after})"
     places = []
     for occ in item["occurrences"]:
         entry = f" {escape(_clip(occ['entry']))}" if occ.get("entry") else ""
