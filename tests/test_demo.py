@@ -83,6 +83,10 @@ def test_demo_report_links_each_broken_link_to_its_line_with_its_fix(tmp_path: P
     section = html[html.index("<h2>Broken links") : html.index("<h2>Failing")]
     items = re.findall(r"<li>(.*?)</li>", section, re.S)
     listing = (tmp_path / "cache" / "demo" / "awesome-cv-attention.md").read_text().splitlines()
+    # the edits and everything else fit a GitHub page: short code spans, no empty ones
+    codes = [html_lib.unescape(c) for c in re.findall(r"<code>(.*?)</code>", html, re.S)]
+    assert codes and max(map(len, codes)) <= 60 and all(c.strip() for c in codes)
+    assert "``" not in re.sub(r"<code>.*?</code>", "", html, flags=re.S)
     report = json.loads((tmp_path / "reports" / "report.json").read_text())
     broken = [i for i in report["links"] if i["state"] == "broken"]
     assert len(items) == len(broken) == 6

@@ -324,9 +324,9 @@ def test_the_entrys_own_repository_is_shown_not_the_one_it_is_based_on():
         )
     )
     (entry,) = report["entries"]
-    assert entry["github"] is None and entry["repository"] == "zaki1003/yolo-crowd"
+    assert entry["github"] is None and entry["repository"] == "zaki1003/YOLO-CROWD"
     md = render_markdown(report)
-    assert "zaki1003/yolo-crowd (no metadata)" in md and "★900" not in md
+    assert "zaki1003/YOLO-CROWD (no metadata)" in md and "★900" not in md
 
 
 def test_empty_links_are_findings_not_quiet_exclusions():

@@ -75,6 +75,13 @@ def _repo_key(url: str) -> str | None:
     return None
 
 
+def _repo_name(url: str) -> str | None:
+    """``owner/repo`` as the link writes it (``_repo_key`` is its lookup form)."""
+    key = _repo_key(url)
+    info = classify(url)
+    return f"{info.github_owner}/{info.github_repo}" if key else None
+
+
 def _link_metadata(url: str, data: ReportInput) -> dict[str, Any]:
     info = classify(url)
     meta: dict[str, Any] = {}
@@ -108,9 +115,9 @@ def _own(entry: Entry, pick: Callable[[str], str | None]) -> str | None:
 
 def _entry_json(entry: Entry, data: ReportInput) -> dict[str, Any]:
     arxiv_id = _own(entry, lambda url: classify(url).arxiv_id)
-    repository = _own(entry, _repo_key)
+    repository = _own(entry, _repo_name)
     paper = data.papers.get(arxiv_id) if arxiv_id else None
-    repo = data.repos.get(repository) if repository else None
+    repo = data.repos.get(repository.lower()) if repository else None
     found = data.title_hits.get(entry.title)
     venue = entry.venue
     return {
@@ -126,7 +133,7 @@ def _entry_json(entry: Entry, data: ReportInput) -> dict[str, Any]:
         "arxiv_found": found.to_json() if (found and paper is None and not arxiv_id) else None,
         "github": repo.to_json() if repo else None,
         "arxiv_id": arxiv_id,  # the entry's own paper, also when it has no metadata
-        "repository": repository,  # the entry's own "owner/repo", also without metadata
+        "repository": repository,  # the entry's own owner/repo as linked, also without metadata
     }
 
 
