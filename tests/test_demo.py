@@ -84,9 +84,12 @@ def test_demo_report_links_each_broken_link_to_its_line_with_its_fix(tmp_path: P
     items = re.findall(r"<li>(.*?)</li>", section, re.S)
     listing = (tmp_path / "cache" / "demo" / "awesome-cv-attention.md").read_text().splitlines()
     # the edits and everything else fit a GitHub page: short code spans, no empty ones
-    codes = [html_lib.unescape(c) for c in re.findall(r"<code>(.*?)</code>", html, re.S)]
+    spans = re.sub(r"<pre>.*?</pre>", "", html, flags=re.S)
+    codes = [html_lib.unescape(c) for c in re.findall(r"<code>(.*?)</code>", spans, re.S)]
     assert codes and max(map(len, codes)) <= 60 and all(c.strip() for c in codes)
     assert "``" not in re.sub(r"<code>.*?</code>", "", html, flags=re.S)
+    blocks = re.findall(r"<pre><code[^>]*>(.*?)</code></pre>", html, re.S)
+    assert all(len(line) <= 110 for block in blocks for line in block.splitlines())
     report = json.loads((tmp_path / "reports" / "report.json").read_text())
     broken = [i for i in report["links"] if i["state"] == "broken"]
     assert len(items) == len(broken) == 6
@@ -111,7 +114,7 @@ def test_demo_states_its_settings_and_its_follow_ups_run_as_printed(tmp_path: Pa
         assert done.returncode == 0, (command, done.stderr)
     # the report's fix hint works as printed, too
     report_md = (tmp_path / "reports" / "report.md").read_text()
-    hint = re.search(r"`(linkwatch fix [^`]+ --write)`", report_md).group(1)
+    hint = re.search(r"^(linkwatch fix .+ --write)$", report_md, re.M).group(1)
     listing = tmp_path / "cache" / "demo" / "awesome-cv-attention.md"
     before = listing.read_text()
     done = subprocess.run(as_run(hint), cwd=tmp_path, capture_output=True, text=True)

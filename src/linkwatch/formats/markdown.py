@@ -367,8 +367,9 @@ def render_markdown(report: Item, fail_after: int | None = None) -> str:
         out.append("")
     newly = _newly(report, fail_after)
     out += broken_section(report, "broken", fail_after=fail_after, newly=newly)
-    if suggestions:
-        out += [f"Apply the fixes: `{patch_command(report)}`, or `{fix_command(report)}`.", ""]
+    if suggestions:  # commands in a block: copyable, and they never widen the page
+        out += ["Apply the suggested edits (either command):", ""]
+        out += ["```sh", patch_command(report), fix_command(report), "```", ""]
     out += broken_section(report, "failing", fail_after=fail_after, newly=newly)
 
     fixed = report.get("changes", {}).get("fixed", [])
@@ -428,8 +429,8 @@ def render_markdown(report: Item, fail_after: int | None = None) -> str:
     out += _simple_list(
         "Suggested edits",
         edits,
-        f"Apply with `{patch_command(report)}` or `{fix_command(report)}` "
-        "(low-confidence edits are listed only).",
+        "Applied by the commands under the broken links (low-confidence edits are listed "
+        "only, never applied).",
         fold=f"Show all {len(edits)} edits",
     )
 
