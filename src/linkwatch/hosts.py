@@ -24,7 +24,7 @@ class HostConfig:
     per_host: int | None = None
     spacing: float | None = None
     timeout: float | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # may hold a key
     user_agent: str | None = None
     max_redirects: int | None = None
     accept: frozenset[int] = frozenset()
