@@ -136,3 +136,10 @@ def test_demo_honours_db_and_fail_after_and_lists_only_what_it_honours(tmp_path:
     for option in ("--github-api-url", "--arxiv-api-url", "--allow-private", "--exclude-path"):
         assert option not in helptext
     assert "--db" in helptext and "--fail-after" in helptext
+
+
+def test_demo_in_a_machine_format_keeps_stdout_to_that_format(tmp_path: Path):
+    proc = demo(tmp_path, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["schema"] == "linkwatch.report/1"
+    assert "store: cache/demo/linkwatch.db" in proc.stderr and "next:" in proc.stderr

@@ -290,7 +290,8 @@ def demo(ctx: click.Context, **opts: Any) -> None:
     db = opts["db"] or workdir / "linkwatch.db"
     fail_after = opts["fail_after"] or 1
     listing = workdir / "awesome-cv-attention.md"
-    console.print(
+    say = console if opts["fmt"] == "text" else err_console  # stdout stays machine-readable
+    say.print(
         "linkwatch demo: bundled example list, simulated web on 127.0.0.1 (no real traffic)\n"
         f"list: {listing}; store: {db}; fail_after={fail_after}"
         + ("" if opts["fail_after"] else " (one night only: dead links count as broken at once)"),
@@ -305,7 +306,7 @@ def demo(ctx: click.Context, **opts: Any) -> None:
     )
     if not opts["quiet"] and code in (EXIT_OK, EXIT_BROKEN):
         db_arg = shlex.quote(str(db))
-        console.print(
+        say.print(
             "next:\n"
             f"  linkwatch stats --db {db_arg}\n"
             f"  linkwatch fix {shlex.quote(str(listing))} --db {db_arg}",
