@@ -423,7 +423,8 @@ def render_markdown(report: Item, fail_after: int | None = None) -> str:
         for f in report.get("findings", [])
     ]
     if findings:
-        out += _simple_list("Findings", findings, "Empty links, unused definitions, duplicates.")
+        blurb = "Missing files and anchors, empty links, unused definitions, duplicates."
+        out += _simple_list("Findings", findings, blurb)
 
     edits = [_edit_line(report, sg) for sg in suggestions]
     out += _simple_list(
