@@ -8,7 +8,11 @@ count the attempts, which must stay at zero).
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -226,3 +230,54 @@ async def test_max_redirects_flag_through_the_console_script(simweb, tmp_path: P
     assert "too many redirects (more than 20)" in json.dumps(report["links"])
     code, _, err = await run(tmp_path, *args, "--max-redirects", "21")
     assert code == 0, err
+def run_console(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The console script as its own process (only local links: no network at all)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "LINKWATCH_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "linkwatch", "check", "--no-progress", "--no-enrich", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_dot_reads_the_markdown_files_of_a_folder_tree(tmp_path: Path):
+    (tmp_path / "docs" / "old").mkdir(parents=True)
+    (tmp_path / "node_modules" / "x").mkdir(parents=True)
+    (tmp_path / "README.md").write_text("# R\n- [guide](docs/guide.md)\n", encoding="utf-8")
+    (tmp_path / "docs" / "guide.md").write_text("# G\n- [gone](missing.md)\n", encoding="utf-8")
+    (tmp_path / "docs" / "old" / "x.md").write_text("# X\n- [a](nope.md)\n", encoding="utf-8")
+    (tmp_path / "node_modules" / "x" / "README.md").write_text("- [b](nope.md)\n")
+    proc = run_console(tmp_path, ".", "--exclude-path", "docs/old")
+    assert proc.returncode == 1, proc.stderr  # docs/guide.md links a missing file
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert report["files"] == ["README.md", "docs/guide.md"]
+    assert "docs/guide.md:2  missing.md" in proc.stdout
+
+
+def test_the_terminal_lists_the_broken_links_last(tmp_path: Path):
+    lines = "".join(f"- entry {i} [[data](missing-{i:02}.md)]\n" for i in range(25))
+    (tmp_path / "list.md").write_text("# L\n\n" + lines, encoding="utf-8")
+    proc = run_console(tmp_path, "list.md")
+    assert proc.returncode == 1, proc.stderr
+    out = proc.stdout.splitlines()
+    start = out.index("broken links (25):")
+    assert any(line.startswith("reports: ") for line in out[:start])  # the list comes last
+    listed = out[start + 1 :]
+    assert listed[0].strip().startswith("list.md:3  missing-00.md")
+    assert len(listed) == 21 and listed[-1].strip() == "and 5 more (see report.md)"
+
+
+def test_format_junit_prints_the_junit_report(workdir: Path):
+    result = check("list.md", "--format", "junit")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites')
+    assert (workdir / "reports" / "report.junit.xml").read_text() == result.stdout
+
+
+def test_a_bad_regex_in_lycheeignore_is_one_line(workdir: Path):
+    (workdir / ".lycheeignore").write_text("([nope\n", encoding="utf-8")
+    assert_one_line_error(check("list.md"), 2, ".lycheeignore:1", "'([nope'")
+    assert not (workdir / "reports").exists()

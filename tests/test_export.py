@@ -179,7 +179,9 @@ async def test_export_after_an_enriched_run_of_the_example_list(simweb, tmp_path
     listing = tmp_path / "awesome.md"
     shutil.copyfile(example_list_path(), listing)
     settings = dataclasses.replace(
-        demo_settings(Settings(), web, tmp_path), out=tmp_path / "reports", arxiv_interval=0.0
+        demo_settings(Settings(db=tmp_path / "linkwatch.db", fail_after=1), web),
+        out=tmp_path / "reports",
+        arxiv_interval=0.0,
     )
     await run_check([listing], settings, web.network())
     web.clear_log()

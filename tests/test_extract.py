@@ -139,7 +139,7 @@ def test_targets_and_syntax() -> None:
     syntax = [link.syntax for link in extract_file(FIXTURES / "images.md").links]
     assert syntax == ["image", "inline", "image"]
     refs = extract_file(FIXTURES / "references.md").links
-    assert [link.syntax for link in refs] == ["reference"] * 4
+    assert [link.syntax for link in refs] == ["reference"] * 3 + ["definition"]  # unused
     assert [link.entry for link in refs] == ["Full", "Full", "Full", None]
     auto = extract_file(FIXTURES / "autolinks_and_bare.md").links
     assert [link.syntax for link in auto] == ["autolink", "bare", "bare", "bare"]
@@ -638,7 +638,7 @@ def _as_read(link) -> str:
     from urllib.parse import unquote
 
     url = link.url
-    if link.syntax in ("inline", "reference", "image"):
+    if link.syntax in ("inline", "reference", "definition", "image"):
         url = html.unescape(_ESCAPE.sub(r"\1", url))
     elif link.syntax == "html":
         url = html.unescape(url)
@@ -665,7 +665,7 @@ def _suite_failures(name: str) -> list[str]:
         want = Counter(read(u) for u in case["expected"])
         optional = {read(u) for u in case.get("optional", [])}
         unused_defs = Counter(
-            _as_read(x) for x in doc.links if x.syntax == "reference" and x.entry is None
+            _as_read(x) for x in doc.links if x.syntax == "definition"
         )
         if case["compare"] == "set":
             ok = set(want) <= set(got) and all(u in want or u in optional for u in got)

@@ -29,6 +29,7 @@ def report_with(broken: list[str], suggestions: bool = True) -> dict[str, Any]:
     links = [
         {
             "url": url,
+            "verdict": "dead",
             "state": "broken",
             "reason": "404 Not Found",
             "first_failed_at": "2026-11-24T03:00:00Z",
@@ -184,3 +185,33 @@ def test_publish_without_a_token_is_a_usage_error(tmp_path, monkeypatch):
     monkeypatch.delenv("LINKWATCH_GITHUB_TOKEN", raising=False)
     result = CliRunner().invoke(cli, ["publish", "--repo", "o/r", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "GITHUB_TOKEN" in result.output
+
+
+def test_issue_lists_broken_links_as_report_md_does():
+    """One renderer: the issue's broken-link lines are report.md's, fix and line links
+    included, and the issue marks as new what its last change says is new."""
+    from linkwatch.formats.markdown import render_markdown
+
+    report = report_with(["https://github.com/old/repo", "https://b.example/y"])
+    report["source"] = {"server": "https://github.com", "repository": "o/r", "sha": "s1"}
+    for item in report["links"]:
+        item["consecutive_failures"] = 5  # broken for a while: not new in report.md
+    body = issue_body(report, {"new": ["https://b.example/y"], "fixed": []})
+    page = render_markdown({**report, "summary": SUMMARY, "generated_at": "x", "entries": []})
+    old = next(line for line in page.splitlines() if "<https://github.com/old/repo>" in line)
+    assert old in body.splitlines()
+    assert "**fix:** renamed, use <https://github.com/new/repo>" in old
+    assert "(https://github.com/o/r/blob/s1/README.md#L3)" in old
+    new = next(line for line in body.splitlines() if "<https://b.example/y>" in line)
+    assert "**new**" in new and "**new**" not in old
+
+
+def test_a_huge_issue_body_stays_within_githubs_limit():
+    report = report_with([f"https://a.example/{i:05}/" + "x" * 200 for i in range(600)])
+    body = issue_body(report)
+    assert len(body) < 65_536
+    assert "more (see reports/report.md)" in body
+
+
+SUMMARY = {k: 0 for k in ("links", "alive", "redirect", "dead", "unverifiable", "excluded")}
+SUMMARY.update(broken=2, failing=0, cached=0)

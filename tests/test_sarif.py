@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 
 from linkwatch.config import Settings
+from linkwatch.formats.sarif import FINGERPRINT, render_sarif
 from linkwatch.pipeline import run_check
-from linkwatch.sarif import FINGERPRINT, render_sarif
 from linkwatch.simweb import Scenario
 from linkwatch.simweb import behaviours as b
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import errno
 import logging
 import random
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.cookies import BaseCookie, SimpleCookie
 from types import SimpleNamespace, TracebackType
+from typing import Any
 
 import aiohttp
 from aiohttp.resolver import DefaultResolver
@@ -34,6 +36,7 @@ from . import interrupt
 from .config import Settings
 from .decoding import decode_body
 from .guard import GuardedResolver, PrivateAddressError, check_host
+from .hosts import HostConfig, accepted, host_config
 from .models import ErrorCode, LinkResult, Verdict
 from .net import Network, proxy_for
 from .politeness import Deferred, HostLimiter, Slot, parse_retry_after
@@ -192,7 +195,9 @@ class Engine:
     def __init__(self, settings: Settings, network: Network) -> None:
         self.settings = settings
         self.network = network
-        self.limiter = HostLimiter(settings.per_host, settings.host_spacing, settings.concurrency)
+        self.limiter = HostLimiter(
+            settings.per_host, settings.host_spacing, settings.concurrency, limits=self._limits
+        )
         # (ETag, Last-Modified) per URL from the previous run: sent as conditional headers
         self.validators: dict[str, Validators] = {}
         # URLs that failed or moved last run: one GET settles them where HEAD would need
@@ -208,6 +213,19 @@ class Engine:
         # through a proxy, aiohttp resolves only the proxy: target hosts are judged here
         self._target_guard: GuardedResolver | None = None
         self._judged: dict[str, PrivateAddressError | None] = {}
+
+    def host(self, host: str) -> HostConfig | None:
+        """The ``[hosts."…"]`` table that applies to ``host``, if any."""
+        return host_config(self.settings.hosts, host) if self.settings.hosts else None
+
+    def accept_codes(self, url: str) -> frozenset[int]:
+        """Statuses the user accepts as alive for ``url`` (``accept``, globally and per host)."""
+        own = self.host(_host_key(url))
+        return self.settings.accept | own.accept if own else self.settings.accept
+
+    def _limits(self, host: str) -> tuple[int | None, float | None]:
+        own = self.host(host)
+        return (own.per_host, own.spacing) if own else (None, None)
 
     async def __aenter__(self) -> Engine:
         s = self.settings
@@ -262,6 +280,8 @@ class Engine:
             result = await self._run_rule(url)
         finally:
             _deferrals.reset(token)
+        if codes := self.accept_codes(url):
+            result = accepted(result, codes)
         result.url = url
         result.checked_at = result.checked_at or checked_at
         result.duration_ms = int((time.monotonic() - started) * 1000)
@@ -328,7 +348,11 @@ class Engine:
         jar = aiohttp.CookieJar(unsafe=True)
         current, current_method = url, method
         visited: set[tuple[str, str]] = set()
-        for hop_number in range(s.max_redirects + 1):
+        own = self.host(_host_key(url))
+        max_redirects = (
+            own.max_redirects if own and own.max_redirects is not None else s.max_redirects
+        )
+        for hop_number in range(max_redirects + 1):
             cookies = _cookie_key(jar, current)
             visited.add((_without_fragment(current), cookies))
             hop = await self._request(current_method, current, hop_headers, read_body, jar)
@@ -353,10 +377,10 @@ class Engine:
                 page.client_redirect, location = client
             assert location is not None
             target, problem = _redirect_target(current, location, jar, visited)
-            if problem is not None or hop_number == s.max_redirects:
+            if problem is not None or hop_number == max_redirects:
                 page.failure = (
                     ErrorCode.HTTP,
-                    problem or f"too many redirects (more than {s.max_redirects})",
+                    problem or f"too many redirects (more than {max_redirects})",
                 )
                 break
             assert target is not None
@@ -388,6 +412,8 @@ class Engine:
         if not s.allow_private and (private := await self._judge(host, url)) is not None:
             return _Hop(failure=describe_error(private, host, s))
         cookies = jar.filter_cookies(URL(url)) if jar is not None else None
+        own = self.host(host)
+        told = dataclasses.replace(s, timeout=own.timeout) if own and own.timeout else s
         last: _Hop | None = None
         attempt = 0
         while True:
@@ -395,7 +421,7 @@ class Engine:
             answered: list[int] = []  # the status, once the response head is in
             try:
                 async with self.limiter.slot(host, max_wait=s.retry_after_cap) as slot:
-                    async with asyncio.timeout(s.timeout):  # connect + head + body
+                    async with asyncio.timeout(told.timeout):  # connect + head + body
                         hop = await self._once(
                             method, url, headers, read_body, slot, answered, cookies
                         )
@@ -409,7 +435,7 @@ class Engine:
                 last.deferred_until = deferred.until
                 return last
             except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
-                code, reason = describe_error(exc, host, s)
+                code, reason = describe_error(exc, host, told)  # the timeout this host had
                 if code is ErrorCode.TIMEOUT and answered:
                     reason = f"{reason}: the body of the {answered[0]} answer came too slowly"
                 retry = _retryable_error(exc, code) and not answered
@@ -425,6 +451,7 @@ class Engine:
                 hop.attempts = attempt
                 status = hop.status or 0
                 retry = _retryable_status(status) and (method != "HEAD" or status in (429, 503))
+                retry = retry and status not in self.accept_codes(url)  # accepted: settled
                 pause = None
                 if hop.status in (429, 503):
                     pause = parse_retry_after(hop.headers.get("Retry-After"))
@@ -469,6 +496,15 @@ class Engine:
         assert self._session is not None, "use Engine as an async context manager"
         if interrupt.requested():  # a stop signal: no request starts after it
             raise asyncio.CancelledError
+        extra: dict[str, Any] = {}
+        if (own := self.host(_host_key(url))) is not None:
+            headers = {**own.headers, **headers}
+            if own.user_agent:
+                headers["User-Agent"] = own.user_agent
+            if own.timeout is not None:
+                extra["timeout"] = aiohttp.ClientTimeout(
+                    total=own.timeout, sock_connect=min(own.timeout, self.settings.connect_timeout)
+                )
         async with self._session.request(
             method,
             url,
@@ -477,6 +513,7 @@ class Engine:
             allow_redirects=False,
             proxy=proxy_for(url),
             trace_request_ctx={"slot": slot},
+            **extra,
         ) as resp:
             answered.append(resp.status)
             hop = _Hop(status=resp.status, headers=CIMultiDictProxy(CIMultiDict(resp.headers)))
@@ -617,7 +654,9 @@ async def check_urls(
 
         async def host(queue: deque[str], tg: asyncio.TaskGroup) -> None:
             async with open_hosts, asyncio.TaskGroup() as workers:  # one fails: all stop
-                for _ in range(min(len(queue), settings.per_host)):
+                own = engine.host(_host_key(queue[0])) if queue else None
+                per_host = own.per_host if own and own.per_host else settings.per_host
+                for _ in range(min(len(queue), per_host)):
                     workers.create_task(worker(queue, tg))
 
         loop = asyncio.get_running_loop()

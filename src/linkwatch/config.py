@@ -8,6 +8,8 @@ is excluded from ``repr`` so it cannot leak into logs.
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import json
 import os
 import re
 import tomllib
@@ -17,6 +19,7 @@ from typing import Any
 
 from . import __version__
 from .errors import UsageError
+from .hosts import HostConfig, parse_accept, parse_hosts
 
 DEFAULT_USER_AGENT = (
     f"linkwatch/{__version__} (+https://github.com/linkwatch/linkwatch; awesome-list link checker)"
@@ -46,8 +49,13 @@ class Settings:
     db: Path = Path("cache/linkwatch.db")
     out: Path = Path("reports")
     # which links
-    include: list[str] = field(default_factory=list)  # regexes; when set, only matching URLs
+    # regexes, as lychee: an include match is always checked (include wins over exclude);
+    # with includes but no excludes, only matching URLs are checked
+    include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)  # regexes; matching URLs are `excluded`
+    exclude_path: list[str] = field(default_factory=list)  # globs of input files to skip
+    accept: frozenset[int] = frozenset()  # statuses that count as alive ("429", "200..=299")
+    hosts: dict[str, HostConfig] = field(default_factory=dict)  # [hosts."example.org"]
     allow_private: bool = False
     check_fragments: bool = False  # fragments of external HTML pages
     # HTTP engine
@@ -91,6 +99,8 @@ class Settings:
     # suggestions
     archive_style: str = "replace"  # replace | append (dead link → Wayback snapshot)
     mark_archived_repos: bool = False
+    # report
+    stale_years: float = 3.0  # repositories without a push for this long are listed
 
     def ttl_for(self, verdict: str) -> float:
         return {
@@ -119,15 +129,71 @@ _DURATION_KEYS = {
     "github_write_interval",
 }
 _SECRET_KEYS = {"github_token"}
+_REGEX_LISTS = {"include", "exclude", "exclude_path"}  # never split on commas
+# lychee's (and markdown-link-check's) settings that linkwatch spells differently
+FOREIGN_KEYS = {
+    "max_concurrency": "concurrency",
+    "host_concurrency": "per_host",
+    "host_request_interval": "host_spacing",
+    "retry_wait_time": "retry_backoff",
+    "max_cache_age": "ttl_alive (or --max-age)",
+    "cache": "db (results are always cached in the store)",
+    "include_fragments": "check_fragments",
+    "exclude_all_private": "allow_private (private addresses are skipped unless it is true)",
+    "exclude_private": "allow_private (private addresses are skipped unless it is true)",
+    "exclude_loopback": "allow_private (private addresses are skipped unless it is true)",
+    "exclude_link_local": "allow_private (private addresses are skipped unless it is true)",
+    "exclude_mail": "nothing: mailto: links are never checked",
+    "include_mail": "nothing: mailto: links are never checked",
+    "header": 'hosts."example.org".headers',
+    "headers": 'hosts."example.org".headers',
+    "no_progress": "the --no-progress flag",
+    "verbose": "the -v flag",
+    "format": "the --format flag",
+    "output": "out (the report directory)",
+    "ignorePatterns": "exclude (or a .linkwatchignore file)",
+    "aliveStatusCodes": "accept",
+    "retryCount": "max_retries",
+    "httpHeaders": 'hosts."example.org".headers',
+}
+
+
+def unknown_key_message(key: str) -> str:
+    """Name the closest known setting, and for lychee's keys how linkwatch spells them."""
+    if key in FOREIGN_KEYS:
+        return f"unknown setting {key!r}: lychee's {key} is {FOREIGN_KEYS[key]} in linkwatch"
+    close = difflib.get_close_matches(key, [*_FIELDS, "max_age"], n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown setting {key!r}{hint}"
+
+
+def _split_list(key: str, value: str) -> list[str]:
+    """An environment value as a list: a JSON list, else one item per line; settings that
+    are not regexes also split on commas (a regex may contain one)."""
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{key}: not a JSON list: {exc}") from None
+        if not isinstance(items, list):
+            raise ConfigError(f"{key}: not a JSON list")
+        return [str(v) for v in items]
+    parts = text.splitlines() if key in _REGEX_LISTS else re.split(r"[,\n]", text)
+    return [v for v in (p.strip() for p in parts) if v]
 
 
 def _coerce(key: str, value: Any) -> Any:
     if key not in _FIELDS:
-        raise ConfigError(f"unknown setting {key!r}")
+        raise ConfigError(unknown_key_message(key))
     default = getattr(Settings(), key)
     try:
         if value is None:
             return None
+        if key == "accept":
+            return parse_accept(_split_list(key, value) if isinstance(value, str) else value)
+        if key == "hosts":
+            return parse_hosts(json.loads(value) if isinstance(value, str) else value)
         if key in _DURATION_KEYS:
             try:
                 return parse_duration(value)
@@ -144,7 +210,7 @@ def _coerce(key: str, value: Any) -> Any:
             return Path(value)
         if isinstance(default, list):
             if isinstance(value, str):
-                return [v for v in (s.strip() for s in value.split(",")) if v]
+                return _split_list(key, value)
             return [str(v) for v in value]
         if isinstance(default, int):
             return int(value)
@@ -154,6 +220,8 @@ def _coerce(key: str, value: Any) -> Any:
     except (TypeError, ValueError) as exc:
         if isinstance(exc, ConfigError):
             raise
+        if key in ("accept", "hosts"):
+            raise ConfigError(f"{key}: {exc}" if key == "accept" else str(exc)) from None
         raise ConfigError(f"{key}: cannot use {value!r}") from None
 
 

@@ -898,7 +898,7 @@ class _Walker:
                 continue
             a, b = where
             d = _Draft(a, b, self.buf[a:b].decode("utf-8", "replace"), _clean(label),
-                       "reference", self._heading_at(ds))  # fmt: skip
+                       "definition", self._heading_at(ds))  # fmt: skip
             self.drafts.append(d)
         paths = self._sections()
         ignores = self.ignores if self.ignores else None

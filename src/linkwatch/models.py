@@ -95,7 +95,7 @@ class Link:
     target: Target
     section: str  # heading path, "Papers > 2020"
     entry: str | None  # title of the entry the link belongs to, if any
-    syntax: str  # inline | reference | autolink | bare | html | image
+    syntax: str  # inline | reference | definition (never used) | autolink | bare | html | image
     excluded_reason: str = ""  # why the list itself excludes it (inline ignore comment)
 
 

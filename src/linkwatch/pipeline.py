@@ -9,10 +9,8 @@ has passed, so a runner whose network died records nothing false.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -31,6 +29,8 @@ from .enrich.github import GithubEnricher, github_results, repo_key
 from .enrich.wayback import find_snapshots, stored_snapshots
 from .errors import CannotJudge, OutputError
 from .extract import extract_file
+from .formats import report_files
+from .ignore import Pattern, UrlFilter, read_ignore_files
 from .models import (
     Document,
     ErrorCode,
@@ -44,11 +44,11 @@ from .models import (
     Verdict,
 )
 from .net import Network, check_trust_environment
-from .report import ReportInput, build_report, render_markdown, result_key
-from .sarif import render_sarif
+from .report import ReportInput, build_report, result_key
 from .sites.fragments import check_external_fragments
 from .sites.generic import target_checked_at
 from .sites.local import check_local
+from .source import detect_source
 from .store import Store
 from .urls import classify
 
@@ -101,12 +101,14 @@ def excluded_result(key: str, reason: str, now: str) -> LinkResult:
 
 
 def plan_links(
-    documents: Iterable[Document], settings: Settings, now: str
+    documents: Iterable[Document],
+    settings: Settings,
+    now: str,
+    ignored: Iterable[Pattern] = (),
 ) -> tuple[dict[str, Link], dict[str, LinkResult]]:
     """Distinct web URLs to check (normal form → first link) and results decided without
-    any network: non-http schemes and user excludes."""
-    include = [re.compile(p) for p in settings.include]
-    exclude = [re.compile(p) for p in settings.exclude]
+    any network: non-http schemes, user excludes and ignore files (``ignore.UrlFilter``)."""
+    url_filter = UrlFilter.build(settings.include, settings.exclude, ignored)
     web: dict[str, Link] = {}
     decided: dict[str, LinkResult] = {}
     for doc in documents:
@@ -117,11 +119,9 @@ def plan_links(
                 why = f"{scheme}: links are not checked" if scheme else "empty link target"
                 decided.setdefault(key, excluded_result(key, link.excluded_reason or why, now))
             elif link.target is Target.WEB:
-                pattern = next((p.pattern for p in exclude if p.search(link.url)), None)
-                if pattern is None and include and not any(p.search(link.url) for p in include):
-                    pattern = "not matched by --include"
-                if pattern is not None:
-                    decided.setdefault(key, excluded_result(key, f"excluded: {pattern}", now))
+                reason = url_filter.why_excluded(link.url)
+                if reason is not None:
+                    decided.setdefault(key, excluded_result(key, reason, now))
                 else:
                     web.setdefault(key, link)
     for key in web:  # a URL disabled in one place but checked in another: checked
@@ -324,7 +324,7 @@ async def run_check(
         notes.append(scope.describe(documents, restricted))
         documents = restricted
     sources = {doc.file: path.read_bytes() for doc, path in zip(documents, files, strict=True)}
-    web, decided = plan_links(documents, settings, now_iso)
+    web, decided = plan_links(documents, settings, now_iso, read_ignore_files(Path.cwd()))
     # the https forms of http links are checked too, so `https` upgrades can be proposed
     twins = [key for key in suggest_mod.https_twins(documents) if key not in web]
     local_results, findings = check_local(documents, [p.parent for p in files])
@@ -433,6 +433,10 @@ async def run_check(
                 findings=findings,
                 previous=previous or None,
                 notes=notes,
+                stale_years=settings.stale_years,
+                source=detect_source(os.environ, Path.cwd()),
+                db=str(settings.db),
+                out=str(settings.out),
             )
         )
         outcome = "interrupted" if interrupted else "partial" if unchecked else "completed"
@@ -524,8 +528,8 @@ def write_outputs(
     suggestions: list[Suggestion],
     settings: Settings,
 ) -> list[Path]:
-    """report.json, report.md, report.sarif and suggestions.patch in ``settings.out``
-    (atomic replace)."""
+    """report.json, report.md, report.junit.xml, report.sarif and suggestions.patch in
+    ``settings.out`` (atomic replace)."""
     try:
         return _write_outputs(report, sources, suggestions, settings)
     except OSError as exc:  # checked up front, so the disk filled or changed meanwhile
@@ -544,12 +548,8 @@ def _write_outputs(
     out.mkdir(parents=True, exist_ok=True)
     # low-confidence edits (venue changes) are listed in the report, never in the patch
     patch = suggest_mod.render_patch(sources, suggest_mod.select(suggestions))
-    files = {
-        out / "report.json": json.dumps(report, indent=2, ensure_ascii=False).encode() + b"\n",
-        out / "report.md": render_markdown(report, fail_after=settings.fail_after).encode(),
-        out / "report.sarif": json.dumps(render_sarif(report), indent=2).encode() + b"\n",
-        out / "suggestions.patch": patch.encode("utf-8", "surrogateescape"),
-    }
+    files = {out / name: text.encode() for name, text in report_files(report).items()}
+    files[out / "suggestions.patch"] = patch.encode("utf-8", "surrogateescape")
     for path, data in files.items():
         _atomic_write(path, data)
     return list(files)

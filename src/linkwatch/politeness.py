@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,7 +49,7 @@ class Slot:
             self._sent = True
             state = self._state
             state.unsent -= 1
-            state.next_start = time.monotonic() + self._limiter.spacing + state.extra
+            state.next_start = time.monotonic() + state.spacing + state.extra
             state.freed.set()
 
 
@@ -78,6 +78,8 @@ class _Host:
     next_start: float = 0.0
     blocked_until: float = 0.0
     extra: float = 0.0  # adaptive addition to the spacing after 429/503
+    per_host: int = 1
+    spacing: float = 0.0
 
 
 class HostLimiter:
@@ -87,16 +89,27 @@ class HostLimiter:
     the host is ready, so it is never held while waiting for a host.
     """
 
-    def __init__(self, per_host: int, spacing: float, total: int | None = None) -> None:
+    def __init__(
+        self,
+        per_host: int,
+        spacing: float,
+        total: int | None = None,
+        limits: Callable[[str], tuple[int | None, float | None]] | None = None,
+    ) -> None:
         self.per_host = max(1, per_host)
         self.spacing = max(0.0, spacing)
         self._global = asyncio.Semaphore(total) if total else None
         self._hosts: dict[str, _Host] = {}
+        self._limits = limits  # a host's own (per_host, spacing), None for the default
 
     def _host(self, host: str) -> _Host:
         state = self._hosts.get(host)
         if state is None:
-            state = self._hosts[host] = _Host()
+            per_host, spacing = self._limits(host) if self._limits else (None, None)
+            state = self._hosts[host] = _Host(
+                per_host=max(1, per_host) if per_host is not None else self.per_host,
+                spacing=max(0.0, spacing) if spacing is not None else self.spacing,
+            )
         return state
 
     @asynccontextmanager
@@ -116,7 +129,7 @@ class HostLimiter:
                 if wait > 0:
                     await asyncio.sleep(wait)
                     continue
-                if state.in_flight >= self.per_host or state.unsent:
+                if state.in_flight >= state.per_host or state.unsent:
                     state.freed.clear()
                     await state.freed.wait()
                     continue
@@ -146,11 +159,11 @@ class HostLimiter:
     def slow_down(self, host: str) -> None:
         """Adaptive slow-down after a 429/503 without Retry-After: double the extra spacing."""
         state = self._host(host)
-        step = max(self.spacing, 0.1)
+        step = max(state.spacing, 0.1)
         state.extra = min(MAX_EXTRA_SPACING, state.extra * 2 if state.extra else step)
 
     def recover(self, host: str) -> None:
         """A success: halve the extra spacing back towards the configured one."""
         state = self._hosts.get(host)
         if state is not None and state.extra:
-            state.extra = state.extra / 2 if state.extra > max(self.spacing, 0.1) else 0.0
+            state.extra = state.extra / 2 if state.extra > max(state.spacing, 0.1) else 0.0

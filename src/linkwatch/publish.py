@@ -23,6 +23,7 @@ from github.Repository import Repository
 
 from .config import Settings
 from .errors import CannotJudge
+from .formats.markdown import broken_section
 from .github_limits import BODY_CHARS, fit_markdown
 from .models import Confidence, Suggestion
 from .suggest import apply_to_bytes
@@ -34,6 +35,7 @@ LABEL = "linkwatch"
 BRANCH = "linkwatch/fixes"
 ISSUE_TITLE = "Broken links in the list (linkwatch)"
 PR_TITLE = "Fix links (linkwatch suggestions)"
+BUDGET = 60_000  # characters of broken links in the issue body (GitHub allows 65,536)
 
 
 class PublishError(CannotJudge):
@@ -62,15 +64,12 @@ def issue_body(
         return "\n".join(lines) + "\n"
     lines.append(f"linkwatch finds **{len(broken)} broken links** in {', '.join(report['files'])}.")
     lines.append("")
-    lines += ["| where | entry | link | why | since |", "|---|---|---|---|---|"]
-    for item in broken:
-        occ = item["occurrences"][0]
-        since = (item.get("first_failed_at") or "")[:10]
-        entry = (occ.get("entry") or "").replace("|", "\\|")
-        reason = item["reason"].replace("|", "\\|")
-        lines.append(
-            f"| `{occ['file']}:{occ['line']}` | {entry} | <{item['url']}> | {reason} | {since} |"
-        )
+    # the same sections as report.md and the step summary; "new" is the last change of
+    # the broken set, so an unchanged night renders the same body
+    fail_after = (report.get("settings") or {}).get("fail_after", 2)
+    newly = set((last_change or {}).get("new", []))
+    section = broken_section(report, "broken", fail_after=fail_after, newly=newly, budget=BUDGET)
+    lines += section[2:]  # the title above says how many
     if last_change and (last_change.get("new") or last_change.get("fixed")):
         lines += ["", f"Last change ({last_change.get('date') or 'last run'}):", ""]
         lines += [f"- newly broken: <{u}>" for u in last_change.get("new", [])]

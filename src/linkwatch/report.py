@@ -4,17 +4,10 @@ GitHub workflow commands. Stable ordering everywhere, so two runs diff cleanly."
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .github_limits import (
-    STEP_SUMMARY_BYTES,
-    Annotation,
-    cap_annotations,
-    fit_markdown,
-    utf8_size,
-)
 from .models import (
     Document,
     Entry,
@@ -48,6 +41,10 @@ class ReportInput:
     findings: list[Finding] = field(default_factory=list)
     previous: Mapping[str, LinkResult] | None = None  # last finished run, for new/fixed
     notes: list[str] = field(default_factory=list)  # budget, deadline, interruption …
+    stale_years: float = 3.0  # a repository without a push for this long is listed as stale
+    source: Mapping[str, str] | None = None  # server, repository, sha, prefix (line links)
+    db: str | None = None  # the store and report directory, for commands the report prints
+    out: str | None = None
 
 
 def result_key(link: Link) -> str:
@@ -78,6 +75,13 @@ def _repo_key(url: str) -> str | None:
     return None
 
 
+def _repo_name(url: str) -> str | None:
+    """``owner/repo`` as the link writes it (``_repo_key`` is its lookup form)."""
+    key = _repo_key(url)
+    info = classify(url)
+    return f"{info.github_owner}/{info.github_repo}" if key else None
+
+
 def _link_metadata(url: str, data: ReportInput) -> dict[str, Any]:
     info = classify(url)
     meta: dict[str, Any] = {}
@@ -100,16 +104,20 @@ def _occurrence(link: Link) -> dict[str, Any]:
     }
 
 
-def _entry_json(entry: Entry, data: ReportInput) -> dict[str, Any]:
-    arxiv = None
-    github = None
+def _own(entry: Entry, pick: Callable[[str], str | None]) -> str | None:
+    """The entry's own paper or repository: the first of its links that names one, so an
+    entry "based on" another project never shows that project's metadata as its own."""
     for link in entry.links:
-        info = classify(link.url) if link.target is Target.WEB else None
-        if info and arxiv is None and info.arxiv_id and info.arxiv_id in data.papers:
-            arxiv = data.papers[info.arxiv_id].to_json()
-        key = _repo_key(link.url) if link.target is Target.WEB else None
-        if key and github is None and key in data.repos:
-            github = data.repos[key].to_json()
+        if link.target is Target.WEB and (key := pick(link.url)) is not None:
+            return key
+    return None
+
+
+def _entry_json(entry: Entry, data: ReportInput) -> dict[str, Any]:
+    arxiv_id = _own(entry, lambda url: classify(url).arxiv_id)
+    repository = _own(entry, _repo_name)
+    paper = data.papers.get(arxiv_id) if arxiv_id else None
+    repo = data.repos.get(repository.lower()) if repository else None
     found = data.title_hits.get(entry.title)
     venue = entry.venue
     return {
@@ -121,10 +129,27 @@ def _entry_json(entry: Entry, data: ReportInput) -> dict[str, Any]:
         "venue_name": venue.name if venue else None,
         "venue_year": venue.year if venue else None,
         "links": list(dict.fromkeys(link.url for link in entry.links)),
-        "arxiv": arxiv,
-        "arxiv_found": found.to_json() if (found and arxiv is None) else None,
-        "github": github,
+        "arxiv": paper.to_json() if paper else None,
+        "arxiv_found": found.to_json() if (found and paper is None and not arxiv_id) else None,
+        "github": repo.to_json() if repo else None,
+        "arxiv_id": arxiv_id,  # the entry's own paper, also when it has no metadata
+        "repository": repository,  # the entry's own owner/repo as linked, also without metadata
     }
+
+
+def _link_findings(documents: Iterable[Document]) -> list[Finding]:
+    """Links written without a target (``[paper]()``) and reference definitions nothing
+    uses: findings, not quiet exclusions (the definitions' URLs are still checked)."""
+    found = []
+    for doc in documents:
+        for link in doc.links:
+            if link.target is Target.EXCLUDED and not link.url.strip("<> "):
+                message = f"[{link.label}]() has no target"
+                found.append(Finding("empty_link", link.file, link.line, message))
+            elif link.syntax == "definition":
+                message = f"[{link.label}]: {link.url} is defined but never used"
+                found.append(Finding("unused_definition", link.file, link.line, message))
+    return found
 
 
 def build_report(data: ReportInput) -> dict[str, Any]:
@@ -197,10 +222,17 @@ def build_report(data: ReportInput) -> dict[str, Any]:
         ],
         "findings": [
             {"kind": f.kind, "file": f.file, "line": f.line, "message": f.message}
-            for f in data.findings
+            for f in [*data.findings, *_link_findings(data.documents)]
         ],
         "changes": changes,
         "notes": list(data.notes),
+        "settings": {
+            "fail_after": data.fail_after,
+            "stale_years": data.stale_years,
+            "db": data.db,
+            "out": data.out,
+        },
+        "source": dict(data.source) if data.source else None,
     }
 
 
@@ -220,187 +252,6 @@ def _changes(data: ReportInput) -> dict[str, list[str]]:
     return {"new": new, "fixed": fixed}
 
 
-# ---------------------------------------------------------------- Markdown
-
-
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _where(occ: Mapping[str, Any]) -> str:
-    return f"`{occ['file']}:{occ['line']}`"
-
-
-def _group_by_section(items: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for item in items:
-        groups[item["occurrences"][0]["section"] or "(top)"].append(item)
-    return groups
-
-
-def _link_line(item: dict[str, Any], fail_after: int = 2) -> str:
-    occ = item["occurrences"][0]
-    entry = f" — {_md_escape(occ['entry'])}" if occ.get("entry") else ""
-    more = f" (+{len(item['occurrences']) - 1} more)" if len(item["occurrences"]) > 1 else ""
-    since = f"; failing since {item['first_failed_at'][:10]}" if item.get("first_failed_at") else ""
-    if item["state"] == "failing":
-        since += f" — failing ({item['consecutive_failures']} of {fail_after})"
-    return f"- {_where(occ)}{more}{entry}: <{item['url']}> — {_md_escape(item['reason'])}{since}"
-
-
-def render_markdown(report: Mapping[str, Any], fail_after: int = 2) -> str:
-    """report.md for maintainers: what is broken, since when, where, and what to change."""
-    s = report["summary"]
-    out = ["# linkwatch report", ""]
-    out.append(f"Generated {report['generated_at']} for {', '.join(report['files'])}.")
-    out.append("")
-    out += [
-        "| links | alive | redirect | dead | unverifiable | excluded | broken | failing |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
-        f"| {s['links']} | {s['alive']} | {s['redirect']} | {s['dead']} | {s['unverifiable']} "
-        f"| {s['excluded']} | {s['broken']} | {s['failing']} |",
-        "",
-    ]
-    for note in report.get("notes", []):
-        out.append(f"> {note}")
-    if report.get("notes"):
-        out.append("")
-
-    links = report["links"]
-    sections = [
-        (
-            "Broken links",
-            "broken",
-            f"Dead on at least {fail_after} consecutive runs (or a missing local file/anchor).",
-        ),
-        (
-            "Failing, not yet broken",
-            "failing",
-            f"Failed this run; reported as broken after {fail_after} consecutive failing runs.",
-        ),
-    ]
-    for title, state, blurb in sections:
-        chosen = [i for i in links if i["state"] == state]
-        out.append(f"## {title} ({len(chosen)})")
-        out.append("")
-        if not chosen:
-            out += ["None.", ""]
-            continue
-        out += [blurb, ""]
-        for section, items in sorted(_group_by_section(chosen).items()):
-            out.append(f"### {section}")
-            out += [_link_line(i, fail_after) for i in items]
-            out.append("")
-
-    changes = report.get("changes", {})
-    if changes.get("new") or changes.get("fixed"):
-        out.append("## Since the last run")
-        out.append("")
-        out += [f"- new failure: <{u}>" for u in changes.get("new", [])]
-        out += [f"- fixed: <{u}>" for u in changes.get("fixed", [])]
-        out.append("")
-
-    redirects = [i for i in links if i["verdict"] == "redirect"]
-    out.append(f"## Permanent redirects ({len(redirects)})")
-    out.append("")
-    for item in redirects:
-        out.append(f"- {_where(item['occurrences'][0])}: <{item['url']}> → <{item['final_url']}>")
-    out.append("" if redirects else "None.\n")
-
-    unverifiable = [i for i in links if i["verdict"] == "unverifiable"]
-    out.append(f"## Unverifiable, not counted as broken ({len(unverifiable)})")
-    out.append("")
-    out += [_link_line(i) for i in unverifiable] or ["None."]
-    out.append("")
-
-    if report.get("findings"):
-        out.append(f"## Findings ({len(report['findings'])})")
-        out.append("")
-        for f in report["findings"]:
-            out.append(f"- `{f['file']}:{f['line']}` {f['kind']}: {_md_escape(f['message'])}")
-        out.append("")
-
-    suggestions = report.get("suggestions", [])
-    out.append(f"## Suggested edits ({len(suggestions)})")
-    out.append("")
-    if suggestions:
-        out.append("Apply with `git apply reports/suggestions.patch` or `linkwatch fix --write`.")
-        out.append("")
-        out += ["| where | kind | confidence | change | why |", "|---|---|---|---|---|"]
-        for sg in suggestions:
-            out.append(
-                f"| `{sg['file']}:{sg['line']}` | {sg['kind']} | {sg['confidence']} "
-                f"| `{_md_escape(sg['old'])}` → `{_md_escape(sg['new'])}` "
-                f"| {_md_escape(sg['reason'])} |"
-            )
-    else:
-        out.append("None.")
-    out.append("")
-
-    enriched = [e for e in report["entries"] if e["arxiv"] or e["github"] or e["arxiv_found"]]
-    if enriched:
-        out.append(f"## Entries with metadata ({len(enriched)})")
-        out.append("")
-        out += ["| entry | venue | arXiv | repository |", "|---|---|---|---|"]
-        for e in enriched:
-            out.append(_entry_row(e))
-        out.append("")
-    return "\n".join(out)
-
-
-def _entry_row(entry: Mapping[str, Any]) -> str:
-    paper = entry["arxiv"] or entry["arxiv_found"]
-    arxiv = ""
-    if paper:
-        arxiv = f"[{paper['id']}](https://arxiv.org/abs/{paper['id']})"
-        if paper.get("journal_ref"):
-            arxiv += f" ({_md_escape(paper['journal_ref'])})"
-        if entry["arxiv_found"] and not entry["arxiv"]:
-            arxiv += " (found by title)"
-    repo = ""
-    if entry["github"]:
-        g = entry["github"]
-        repo = f"{g['full_name']} ★{g['stars']}"
-        if g.get("archived"):
-            repo += " (archived)"
-    venue = entry["venue"] or ""
-    where = f"`{entry['file']}:{entry['line']}`"
-    return f"| {where} {_md_escape(entry['title'])} | {_md_escape(venue)} | {arxiv} | {repo} |"
-
-
-# ---------------------------------------------------------------- GitHub workflow commands
-
-
-def render_step_summary(report: Mapping[str, Any], fail_after: int = 2) -> str:
-    """report.md for ``$GITHUB_STEP_SUMMARY``, cut to GitHub's 1 MiB (a larger summary is
-    not shown at all)."""
-    return fit_markdown(
-        render_markdown(report, fail_after=fail_after), STEP_SUMMARY_BYTES, measure=utf8_size
-    )
-
-
-def render_github(report: Mapping[str, Any]) -> str:
-    """Workflow commands: ``::error`` per broken link occurrence (newly broken first),
-    ``::warning`` for failing links and permanent redirects, within GitHub's per-step
-    limit (``github_limits.cap_annotations``)."""
-    new = set(report.get("changes", {}).get("new", []))
-    annotations = []
-    for item in report["links"]:
-        if item["state"] == "broken":
-            level, title = "error", "Broken link"
-            rank = 0 if item["normalized"] in new else 1
-            message = f"{item['url']}: {item['reason']}"
-        elif item["state"] == "failing":
-            level, title, rank = "warning", f"Failing link ({item['consecutive_failures']} run)", 0
-            message = f"{item['url']}: {item['reason']}"
-        elif item["verdict"] == "redirect":
-            level, title, rank = "warning", "Permanent redirect", 1
-            message = f"{item['url']} moved to {item['final_url']}"
-        else:
-            continue
-        annotations += [
-            Annotation(level, rank, occ["file"], occ["line"], occ["column"], title, message)
-            for occ in item["occurrences"]
-        ]
-    lines = cap_annotations(annotations)
-    return "\n".join(lines) + ("\n" if lines else "")
+# the renderers live in linkwatch.formats; these names stay importable from here
+from .formats.github import render_github, render_step_summary  # noqa: E402, F401
+from .formats.markdown import render_markdown  # noqa: E402, F401

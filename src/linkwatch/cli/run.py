@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import functools
 import logging
 import os
+import shlex
 import sys
 import tempfile
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from rich.progress import (
 )
 
 from ..config import Settings
+from ..formats import FORMATS, render
 from ..models import LinkResult
 from ..net import Network
 from . import (
@@ -69,7 +71,12 @@ class RichProgress:
         self.progress.update(self.task, advance=1, info=f"{info}  [dim]{host}[/]")
 
 
-def check_options(func: Callable[..., Any]) -> Callable[..., Any]:
+# options `demo` cannot honour: it points the APIs at the simulated web, must reach
+# 127.0.0.1, and reads the bundled list only
+NOT_IN_DEMO = {"github_api_url", "arxiv_api_url", "allow_private", "exclude_path"}
+
+
+def check_options(func: Callable[..., Any], *, demo: bool = False) -> Callable[..., Any]:
     options = [
         click.option(
             "--db", type=click.Path(path_type=Path), help="SQLite store (cache/linkwatch.db)."
@@ -87,7 +94,17 @@ def check_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--max-redirects", type=click.IntRange(0, 100), help="Redirect hops followed (20)."
         ),
         click.option("--exclude", multiple=True, help="Regex of URLs not to check (repeatable)."),
-        click.option("--include", multiple=True, help="Check only URLs matching (repeatable)."),
+        click.option(
+            "--include",
+            multiple=True,
+            help="Regex of URLs always checked, even if excluded (repeatable); alone: only these.",
+        ),
+        click.option(
+            "--exclude-path", multiple=True, help="Glob of input files to skip (repeatable)."
+        ),
+        click.option(
+            "--accept", type=str, help="Statuses that count as alive, e.g. '200..=299,429'."
+        ),
         click.option("--user-agent", type=str, help="User-Agent header."),
         click.option("--refresh", is_flag=True, default=None, help="Ignore cached results."),
         click.option("--max-age", type=str, help="How long an alive result stays fresh (1d)."),
@@ -107,16 +124,19 @@ def check_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--format",
             "fmt",
-            type=click.Choice(["text", "github", "json", "sarif"]),
+            type=click.Choice(list(FORMATS)),
             default="text",
-            help="Terminal output: summary, GitHub workflow commands, report.json or SARIF.",
+            help="Terminal output: " + "; ".join(f"{f.name}: {f.help}" for f in FORMATS.values()),
         ),
         click.option("--no-progress", is_flag=True, help="No progress bar."),
         click.option("-v", "--verbose", count=True, help="More logging (-vv for debug)."),
         click.option("-q", "--quiet", is_flag=True, help="Only errors."),
     ]
     for option in reversed(options):
-        func = option(func)
+        wrapped = option(func)
+        if demo and wrapped.__click_params__[-1].name in NOT_IN_DEMO:  # type: ignore[attr-defined]
+            wrapped.__click_params__.pop()  # type: ignore[attr-defined]
+        func = wrapped
     return func
 
 
@@ -131,6 +151,8 @@ def _check_overrides(opts: dict[str, Any]) -> dict[str, Any]:
         "max_redirects",
         "exclude",
         "include",
+        "exclude_path",
+        "accept",
         "user_agent",
         "refresh",
         "fail_after",
@@ -171,25 +193,20 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def _print_outcome(outcome: RunOutcome, fmt: str, quiet: bool, fail_after: int) -> None:
-    from ..report import render_github, render_step_summary
-
+def _print_outcome(outcome: RunOutcome, fmt: str, quiet: bool) -> None:
     report = outcome.report
-    if fmt == "json":
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
-        return
-    if fmt == "sarif":
-        from ..sarif import render_sarif
-
-        click.echo(json.dumps(render_sarif(report), indent=2))
+    if fmt not in ("text", "github"):
+        click.echo(render(fmt, report), nl=False)
         return
     if fmt == "github":
-        click.echo(render_github(report), nl=False)
+        from ..formats.github import render_step_summary
+
+        click.echo(render("github", report), nl=False)
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:
             try:
                 with open(summary_file, "a", encoding="utf-8") as fh:
-                    fh.write(render_step_summary(report, fail_after=fail_after) + "\n")
+                    fh.write(render_step_summary(report) + "\n")
             except OSError as exc:  # the check itself stands; only the summary is lost
                 err_console.print(
                     f"warning: cannot append to the step summary {summary_file}: "
@@ -200,18 +217,13 @@ def _print_outcome(outcome: RunOutcome, fmt: str, quiet: bool, fail_after: int) 
                 )
     if quiet:
         return
-    s = report["summary"]
-    console.print(
-        f"[bold]{s['links']}[/] links: [green]{s['alive']} alive[/], "
-        f"[cyan]{s['redirect']} redirect[/], [red]{s['dead']} dead[/] "
-        f"([red]{s['broken']} broken[/], [yellow]{s['failing']} failing[/]), "
-        f"[magenta]{s['unverifiable']} unverifiable[/], {s['excluded']} excluded; "
-        f"{s['cached']} from cache; {len(report['suggestions'])} suggested edits",
-        highlight=False,
-    )
+    summary, *broken = render("text", report).splitlines()
+    console.print(summary, highlight=False, markup=False)
     for note in outcome.notes:
-        console.print(f"note: {note}", highlight=False)
+        console.print(f"note: {note}", highlight=False, markup=False)
     console.print("reports: " + ", ".join(str(p) for p in outcome.paths), highlight=False)
+    for line in broken:  # last, where the eye lands when the run ends
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def run_pipeline(
@@ -243,7 +255,7 @@ def run_pipeline(
             outcome = asyncio.run(
                 run_check(files, settings, network, progress=RichProgress(progress), scope=scope)
             )
-        _print_outcome(outcome, opts["fmt"], opts["quiet"], settings.fail_after)
+        _print_outcome(outcome, opts["fmt"], opts["quiet"])
         if outcome.interrupted or interrupt.requested():
             raise interrupt.interrupted_error()
     return outcome.exit_code
@@ -261,8 +273,10 @@ def run_pipeline(
 def check(
     ctx: click.Context, files: tuple[Path, ...], changed_since: str | None, **opts: Any
 ) -> None:
-    """Check every link of FILES; write reports/report.md, report.json, suggestions.patch.
+    """Check every link of FILES (Markdown files, directories, globs); write reports/
+    report.md, report.json, report.junit.xml, report.sarif and suggestions.patch.
 
+    A directory means its Markdown files, honouring .gitignore in a git checkout.
     Exit 0 when nothing is broken, 1 when links are broken, 2 for bad input,
     3 when the run could not judge (network down, database busy).
 
@@ -270,22 +284,25 @@ def check(
     introduces are checked, each is broken on its first failure, and the nightly store
     is left alone (a throw-away store is used).
     """
+    from ..inputs import expand_inputs
+
     _setup_logging(opts["verbose"], opts["quiet"])
     settings = settings_from(ctx, **_check_overrides(opts))
+    paths = expand_inputs(files, settings.exclude_path)
     if changed_since is None:
-        sys.exit(run_pipeline(list(files), settings, Network(), opts))
+        sys.exit(run_pipeline(paths, settings, Network(), opts))
     from ..changes import scope_from_git
     from ..pipeline import display_name
 
-    scope = scope_from_git(changed_since, {display_name(p): p for p in files})
+    scope = scope_from_git(changed_since, {display_name(p): p for p in paths})
     with tempfile.TemporaryDirectory(prefix="linkwatch-pr-") as scratch:
         settings = replace(settings, fail_after=1, db=Path(scratch) / "linkwatch.db")
-        code = run_pipeline(list(files), settings, Network(), opts, scope=scope)
+        code = run_pipeline(paths, settings, Network(), opts, scope=scope)
     sys.exit(code)
 
 
 @cli.command()
-@check_options
+@functools.partial(check_options, demo=True)
 @click.pass_context
 def demo(ctx: click.Context, **opts: Any) -> None:
     """The whole pipeline, offline, on the bundled example list against the simulated web.
@@ -293,12 +310,35 @@ def demo(ctx: click.Context, **opts: Any) -> None:
     Exits 0 when the demo ran: the broken links it finds are what it demonstrates.
     """
     _setup_logging(opts["verbose"], opts["quiet"])
-    from ..simweb.demo import run_demo
+    from ..simweb.demo import DEMO_DIR, run_demo
 
     settings = settings_from(ctx, **_check_overrides(opts))
-    console.print(
-        "linkwatch demo: bundled example list, simulated web on 127.0.0.1 (no real traffic)",
+    workdir = DEMO_DIR
+    db = opts["db"] or workdir / "linkwatch.db"
+    fail_after = opts["fail_after"] or 1
+    listing = workdir / "awesome-cv-attention.md"
+    say = console if opts["fmt"] == "text" else err_console  # stdout stays machine-readable
+    say.print(
+        "linkwatch demo: bundled example list, simulated web on 127.0.0.1 (no real traffic)\n"
+        f"list: {listing}; store: {db}; fail_after={fail_after}"
+        + ("" if opts["fail_after"] else " (one night only: dead links count as broken at once)"),
         highlight=False,
+        markup=False,
+        soft_wrap=True,
     )
-    code = run_demo(settings, lambda files, s, net: run_pipeline(files, s, net, opts))
+    code = run_demo(
+        replace(settings, db=db, fail_after=fail_after),
+        lambda files, s, net: run_pipeline(files, s, net, opts),
+        workdir,
+    )
+    if not opts["quiet"] and code in (EXIT_OK, EXIT_BROKEN):
+        db_arg = shlex.quote(str(db))
+        say.print(
+            "next:\n"
+            f"  linkwatch stats --db {db_arg}\n"
+            f"  linkwatch fix {shlex.quote(str(listing))} --db {db_arg}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     sys.exit(EXIT_OK if code == EXIT_BROKEN else code)

@@ -37,6 +37,7 @@ from .sites import (
 from .wayback import SimWayback
 
 DEMO_TOKEN = "demo-token-not-a-secret"
+DEMO_DIR = Path("cache/demo")  # the demo's copy of the list and, by default, its store
 ARCHIVED = {"hujie-frank/senet"}  # as example_repos() has them
 
 
@@ -108,17 +109,16 @@ def background_simweb(scenario: Scenario) -> Iterator[SimWeb]:
             loop.close()
 
 
-def demo_settings(settings: Settings, web: SimWeb, workdir: Path) -> Settings:
-    """The user's settings, pointed at the simulated web and a fresh demo store."""
+def demo_settings(settings: Settings, web: SimWeb) -> Settings:
+    """The user's settings (store and fail_after as the demo command chose them), pointed
+    at the simulated web."""
     return dataclasses.replace(
         settings,
-        db=workdir / "linkwatch.db",
         allow_private=True,  # every simulated host lives on 127.0.0.1
         arxiv_api_url=web.direct_base("export.arxiv.org") + "/api/query",
         arxiv_interval=0.2,  # the simulated arXiv has no 3 s rule; the real one does
         github_api_url=web.direct_base("api.github.com"),
         github_token=DEMO_TOKEN,
-        fail_after=1,  # one night only: report dead links as broken at once
         host_spacing=min(settings.host_spacing, 0.05),
     )
 
@@ -126,13 +126,15 @@ def demo_settings(settings: Settings, web: SimWeb, workdir: Path) -> Settings:
 def run_demo(
     settings: Settings,
     run: Callable[[list[Path], Settings, Network], int],
-    workdir: Path = Path("cache/demo"),
+    workdir: Path = DEMO_DIR,
 ) -> int:
-    """Copy the example list to ``workdir``, serve the simulated web, run the pipeline."""
-    if workdir.exists():
-        shutil.rmtree(workdir)
-    workdir.mkdir(parents=True)
+    """Copy the example list to ``workdir``, serve the simulated web, run the pipeline
+    (a store in ``workdir`` starts afresh; one elsewhere is the user's and is kept)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    if settings.db.resolve() == (workdir / "linkwatch.db").resolve():
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{settings.db}{suffix}").unlink(missing_ok=True)
     listing = workdir / "awesome-cv-attention.md"
     shutil.copyfile(example_list_path(), listing)
     with background_simweb(demo_scenario()) as web:
-        return run([listing], demo_settings(settings, web, workdir), web.network())
+        return run([listing], demo_settings(settings, web), web.network())
