@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from . import suggest as suggest_mod
 from .checker import check_urls
-from .config import Settings
+from .config import SECRET_KEYS, Settings
 from .enrich.arxiv import ArxivEnricher, arxiv_results
 from .enrich.github import GithubEnricher, github_results, repo_key
 from .enrich.wayback import find_snapshots, stored_snapshots
@@ -314,7 +314,7 @@ async def run_check(
     options = {
         k: v
         for k, v in vars(settings).items()
-        if k != "github_token" and isinstance(v, str | int | float | bool | list)
+        if k not in SECRET_KEYS and isinstance(v, str | int | float | bool | list)
     }
     options["token"] = bool(settings.github_token)
 

@@ -46,7 +46,7 @@ UNVERIFIABLE_TTL_CAP = 7 * 86400.0  # backoff of unverifiable re-checks stops gr
 CHUNK = 500  # parameters per IN (...) query, well below SQLite's limit
 OCCURRENCE_RUNS_KEPT = 30  # occurrences are kept for the newest runs only
 INCOMPLETE_OUTCOMES = ("running", "interrupted", "network_down")
-_SECRET_KEY = re.compile(r"token|secret|password|passwd|authorization|cookie", re.I)
+_SECRET_KEY = re.compile(r"token|secret|password|passwd|authorization|cookie|api_?key", re.I)
 
 T = TypeVar("T")
 
