@@ -24,8 +24,10 @@ from urllib.parse import urlsplit
 from . import suggest as suggest_mod
 from .checker import check_urls
 from .config import SECRET_KEYS, Settings
+from .enrich import Enrichment
 from .enrich.arxiv import ArxivEnricher, arxiv_results
 from .enrich.github import GithubEnricher, github_results, repo_key
+from .enrich.s2 import S2Enricher
 from .enrich.wayback import find_snapshots, stored_snapshots
 from .extract import extract_file
 from .models import (
@@ -35,7 +37,6 @@ from .models import (
     LinkResult,
     PaperMeta,
     RedirectKind,
-    RepoMeta,
     Suggestion,
     Target,
     Verdict,
@@ -46,6 +47,7 @@ from .sites.fragments import check_external_fragments
 from .sites.generic import target_checked_at
 from .sites.local import check_local
 from .store import Store
+from .trends import history_rows, repo_trends
 from .urls import classify
 
 log = logging.getLogger(__name__)
@@ -214,14 +216,6 @@ async def _enrich_arxiv(
     return papers, {t: m for t, m in hits.items() if m is not None}, results
 
 
-@dataclass
-class _Enriched:
-    papers: dict[str, PaperMeta] = field(default_factory=dict)
-    repos: dict[str, RepoMeta] = field(default_factory=dict)
-    title_hits: dict[str, PaperMeta] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-
 async def _enrich_and_check(
     web: dict[str, Link],
     due: dict[str, None],
@@ -231,7 +225,7 @@ async def _enrich_and_check(
     store: Store,
     on_result: Callable[[LinkResult], None],
     deadline: float | None,
-) -> _Enriched:
+) -> Enrichment:
     """Pages are checked while the arXiv and GitHub APIs answer for their links; links
     the APIs could not settle (budget, failures, file paths in repos) become pages too."""
     by_repo: dict[str, list[str]] = {}
@@ -282,7 +276,9 @@ async def _enrich_and_check(
             f"GitHub API budget spent: {len(lookup.unrefreshed)} repositories not refreshed"
             f"{reset} (their links were checked as pages)."
         )
-    return _Enriched(papers, dict(lookup.metas), title_hits, notes)
+    found = Enrichment(papers=papers, repos=dict(lookup.metas), title_hits=title_hits)
+    found = await S2Enricher(settings, network, store=store).enrich(documents, found)
+    return replace(found, notes=(*notes, *found.notes))
 
 
 async def run_check(
@@ -336,17 +332,14 @@ async def run_check(
             if progress:
                 progress.advance(result)
 
-        papers: dict[str, PaperMeta] = {}
-        repos: dict[str, RepoMeta] = {}
-        title_hits: dict[str, PaperMeta] = {}
+        found = Enrichment()
         interrupted = False
         try:
             if settings.enrich:
-                enriched = await _enrich_and_check(
+                found = await _enrich_and_check(
                     web, due, documents, settings, network, store, on_result, deadline
                 )
-                papers, repos, title_hits = enriched.papers, enriched.repos, enriched.title_hits
-                notes += enriched.notes
+                notes += found.notes
             else:
                 await _check_pages(list(due), settings, network, on_result, store, deadline)
         except asyncio.CancelledError:  # Ctrl-C: keep and report what was checked
@@ -388,19 +381,20 @@ async def run_check(
         if settings.check_fragments and more_time:
             findings += await check_external_fragments(documents, results, settings, network)
 
+        found = replace(found, snapshots=snapshots)
+        if settings.enrich and not interrupted:
+            store.record_history(run_id, history_rows(found))
+            history = store.metadata_history("repo", list(found.repos))
+            found = replace(found, trends=repo_trends(history, now))
         previous = store.previous_run_results(run_id)
-        suggestions = suggest_mod.suggest(
-            documents, results, papers, repos, title_hits, snapshots, settings, sources
-        )
+        suggestions = suggest_mod.suggest(documents, results, found, settings, sources)
         report = build_report(
             ReportInput(
                 documents=documents,
                 results=results,
                 generated_at=now_iso,
                 fail_after=settings.fail_after,
-                papers=papers,
-                repos=repos,
-                title_hits=title_hits,
+                enrichment=found,
                 suggestions=suggestions,
                 findings=findings,
                 previous=previous or None,

@@ -8,14 +8,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .enrich import Enrichment
+from .enrich.s2 import s2_for_entry
 from .models import (
     Document,
     Entry,
     Finding,
     Link,
     LinkResult,
-    PaperMeta,
-    RepoMeta,
     Suggestion,
     Target,
     Verdict,
@@ -34,9 +34,7 @@ class ReportInput:
     results: Mapping[str, LinkResult]  # keyed by result_key(link)
     generated_at: str
     fail_after: int = 2
-    papers: Mapping[str, PaperMeta] = field(default_factory=dict)  # arXiv id → meta
-    repos: Mapping[str, RepoMeta] = field(default_factory=dict)  # "owner/repo" lower → meta
-    title_hits: Mapping[str, PaperMeta] = field(default_factory=dict)  # entry title → meta
+    enrichment: Enrichment = field(default_factory=Enrichment)
     suggestions: list[Suggestion] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     previous: Mapping[str, LinkResult] | None = None  # last finished run, for new/fixed
@@ -74,11 +72,12 @@ def _repo_key(url: str) -> str | None:
 def _link_metadata(url: str, data: ReportInput) -> dict[str, Any]:
     info = classify(url)
     meta: dict[str, Any] = {}
-    if info.arxiv_id and info.arxiv_id in data.papers:
-        meta["arxiv"] = data.papers[info.arxiv_id].to_json()
+    papers, repos = data.enrichment.papers, data.enrichment.repos
+    if info.arxiv_id and info.arxiv_id in papers:
+        meta["arxiv"] = papers[info.arxiv_id].to_json()
     key = _repo_key(url)
-    if key and key in data.repos:
-        meta["github"] = data.repos[key].to_json()
+    if key and key in repos:
+        meta["github"] = repos[key].to_json()
     return meta
 
 
@@ -96,14 +95,18 @@ def _occurrence(link: Link) -> dict[str, Any]:
 def _entry_json(entry: Entry, data: ReportInput) -> dict[str, Any]:
     arxiv = None
     github = None
+    trend = None
+    papers, repos = data.enrichment.papers, data.enrichment.repos
     for link in entry.links:
         info = classify(link.url) if link.target is Target.WEB else None
-        if info and arxiv is None and info.arxiv_id and info.arxiv_id in data.papers:
-            arxiv = data.papers[info.arxiv_id].to_json()
+        if info and arxiv is None and info.arxiv_id and info.arxiv_id in papers:
+            arxiv = papers[info.arxiv_id].to_json()
         key = _repo_key(link.url) if link.target is Target.WEB else None
-        if key and github is None and key in data.repos:
-            github = data.repos[key].to_json()
-    found = data.title_hits.get(entry.title)
+        if key and github is None and key in repos:
+            github = repos[key].to_json()
+            trend = data.enrichment.trends.get(key)
+    found = data.enrichment.title_hits.get(entry.title)
+    s2 = s2_for_entry(entry, data.enrichment)
     venue = entry.venue
     return {
         "file": entry.file,
@@ -117,6 +120,8 @@ def _entry_json(entry: Entry, data: ReportInput) -> dict[str, Any]:
         "arxiv": arxiv,
         "arxiv_found": found.to_json() if (found and arxiv is None) else None,
         "github": github,
+        "s2": s2.to_json() if s2 else None,
+        "trends": trend.to_json() if trend else None,
     }
 
 
@@ -330,11 +335,16 @@ def render_markdown(report: Mapping[str, Any], fail_after: int = 2) -> str:
         out.append("None.")
     out.append("")
 
-    enriched = [e for e in report["entries"] if e["arxiv"] or e["github"] or e["arxiv_found"]]
+    enriched = [
+        e for e in report["entries"] if e["arxiv"] or e["github"] or e["arxiv_found"] or e["s2"]
+    ]
     if enriched:
         out.append(f"## Entries with metadata ({len(enriched)})")
         out.append("")
-        out += ["| entry | venue | arXiv | repository |", "|---|---|---|---|"]
+        out += [
+            "| entry | venue | published (Semantic Scholar) | arXiv | repository |",
+            "|---|---|---|---|---|",
+        ]
         for e in enriched:
             out.append(_entry_row(e))
         out.append("")
@@ -354,11 +364,28 @@ def _entry_row(entry: Mapping[str, Any]) -> str:
     if entry["github"]:
         g = entry["github"]
         repo = f"{g['full_name']} ★{g['stars']}"
+        trend = entry.get("trends") or {}
+        if trend.get("stars_gained_30d") is not None:
+            repo += f" ({trend['stars_gained_30d']:+d} in 30 d)"
+        if g.get("pushed_at"):
+            repo += f", last push {g['pushed_at'][:10]}"
         if g.get("archived"):
-            repo += " (archived)"
+            since = trend.get("archived_since")
+            repo += f" (archived{f', seen since {since[:10]}' if since else ''})"
+    published = ""
+    if entry.get("s2"):
+        p = entry["s2"]
+        published = " ".join(str(v) for v in (p["venue"], p["year"]) if v)
+        if p.get("citations") is not None:
+            published += f", {p['citations']} citations"
+        if p.get("doi"):
+            published += f", doi:{p['doi']}"
     venue = entry["venue"] or ""
     where = f"`{entry['file']}:{entry['line']}`"
-    return f"| {where} {_md_escape(entry['title'])} | {_md_escape(venue)} | {arxiv} | {repo} |"
+    return (
+        f"| {where} {_md_escape(entry['title'])} | {_md_escape(venue)} "
+        f"| {_md_escape(published)} | {arxiv} | {repo} |"
+    )
 
 
 # ---------------------------------------------------------------- GitHub workflow commands

@@ -60,6 +60,7 @@ _CANONICAL = {
     "arxiv": "arXiv",
     "corr": "arXiv",
 }
+KNOWN_VENUES = frozenset(_CANONICAL.values())
 # longest first, so "siggraph asia" wins over "siggraph"; "mm" only as "ACM MM"
 _NAMES = sorted((k for k in _CANONICAL if k != "mm"), key=len, reverse=True)
 _NAME = "|".join(r"[ \t]?".join(map(re.escape, n.split(" "))) for n in _NAMES)
