@@ -120,7 +120,8 @@ def test_csv_columns_are_stable_and_lists_are_joined(tmp_path: Path, listing: Pa
         "file,line,section,title,venue,venue_name,venue_year,links,arxiv_id,arxiv_title,"
         "arxiv_authors,arxiv_published,arxiv_journal_ref,arxiv_doi,arxiv_abstract,"
         "found_arxiv_id,repo_full_name,repo_stars,repo_forks,repo_archived,repo_pushed_at,"
-        "repo_license"
+        "repo_license,s2_venue,s2_year,citations,doi,stars_gained_30d,stars_gained_90d,"
+        "archived_since"
     )
     parsed = list(csv.DictReader(io.StringIO(text)))
     assert len(parsed) == 3
