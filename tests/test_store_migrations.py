@@ -197,7 +197,7 @@ def test_v3_backfills_full_text_search_and_keeps_it_in_sync(tmp_path: Path) -> N
     backfilled = [r["id"] for r in table.search("arxiv")]
     assert backfilled == ["2010.03045"]  # stored by v1, indexed by the migration
     assert [r["id"] for r in table.search("gadgets")] == ["2101.00001"]
-    assert list(table.search("widgets")) == []  # the old abstract left the index
+    assert list(table.search("proteins")) == []  # the old abstract left the index
     assert [r["id"] for r in table.search("only")] == ["DOI:10.1/x"]
     views = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
     assert {"papers", "repos", "link_status"} <= views
