@@ -165,3 +165,33 @@ async def test_example_list_gets_venues_in_one_batch(simweb, tmp_path: Path):
         entry = next(e for e in papers if e["title"].startswith(title))
         assert venue[entry["line"]]["new"] == new
         assert venue[entry["line"]]["reason"].startswith("Semantic Scholar says")
+
+
+async def test_a_429_storm_night_finishes_with_one_line_and_last_known_values(
+    simweb, tmp_path: Path
+):
+    sc = demo_scenario()
+    server = SimS2(example_s2_papers(), retry_after="0").mount(sc)
+    web = await simweb(sc)
+    path = tmp_path / "awesome.md"
+    shutil.copyfile(example_list_path(), path)
+    config = dataclasses.replace(
+        demo_settings(Settings(), web, tmp_path),
+        out=tmp_path / "reports",
+        arxiv_interval=0.0,
+        s2_interval=0.0,
+        retry_backoff=0.01,
+        s2_api_key=KEY,
+    )
+    first = await run_check([path], config, web.network())
+    server.storm = True
+    second = await run_check([path], dataclasses.replace(config, refresh=True), web.network())
+    lines = [n for n in second.notes if "Semantic Scholar" in n]
+    assert len(lines) == 1 and "rate-limited (HTTP 429)" in lines[0]
+    assert not [n for n in first.notes if "Semantic Scholar" in n]
+    before = {e["line"]: e["s2"] for e in first.report["entries"]}
+    after = {e["line"]: e["s2"] for e in second.report["entries"]}
+    assert after == before and any(after.values())
+    assert lines[0] in second.report["notes"]
+    with Store.open(config.db, readonly=True) as store:
+        assert all(KEY not in str(run["options"]) for run in store.runs())

@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
@@ -39,6 +40,8 @@ from . import Enrichment
 from .arxiv import MetadataStore, normalize_title, title_matches
 
 log = logging.getLogger(__name__)
+# entry_key runs for every entry in suggestions, the report and the export: parse once
+_classify = lru_cache(maxsize=16384)(classify)
 
 SOURCE = "s2"  # store metadata: lookup id → S2Paper JSON, or null ("S2 does not know it")
 BUDGET_STATE = "s2:budget"  # {"day": "YYYY-MM-DD", "used": n}
@@ -82,7 +85,7 @@ def entry_key(entry: Entry, title_hits: Mapping[str, PaperMeta] | None = None) -
     S2 accepts, else the arXiv paper its title search found, else its title (``TITLE:``,
     for the match endpoint) when it links a paper; ``None`` for entries that are no paper."""
     web = [link for link in entry.links if link.target is Target.WEB]
-    infos = [classify(link.url) for link in web]
+    infos = [_classify(link.url) for link in web]
     for info in infos:
         if info.arxiv_id:
             return f"ARXIV:{info.arxiv_id}"

@@ -47,6 +47,8 @@ class SimS2:
     storm: bool = False  # every request gets 429
     retry_after: str = "1"
     keys: set[str] = field(default_factory=set)  # accepted x-api-key values (any when empty)
+    _by_id: dict[tuple[str, str], Paper] = field(default_factory=dict, init=False, repr=False)
+    _indexed: int = field(default=-1, init=False, repr=False)
 
     def add(self, paper: Paper, *pages: str) -> SimS2:
         self.papers.append(paper)
@@ -62,24 +64,34 @@ class SimS2:
 
     def find(self, raw_id: str) -> Paper | None:
         kind, _, value = raw_id.partition(":")
+        index = self._index()
         if not value:
-            return next((p for p in self.papers if p["paperId"] == raw_id), None)
+            return index.get(("PAPERID", raw_id))
         kind = kind.upper()
-        for paper in self.papers:
-            ext = paper.get("externalIds") or {}
-            if kind == "ARXIV" and ext.get("ArXiv") == re.sub(r"v\d+$", "", value):
-                return paper
-            if kind == "DOI" and str(ext.get("DOI", "")).lower() == value.lower():
-                return paper
-            if kind == "CORPUSID" and str(ext.get("CorpusId")) == value:
-                return paper
         if kind == "URL":
             m = _ARXIV_URL.search(value)
             if m:
                 return self.find(f"ARXIV:{m.group(1)}")
             wanted = self.pages.get(value) or self.pages.get(value.rstrip("/"))
             return self.find(wanted) if wanted else None
-        return None
+        if kind == "ARXIV":
+            value = re.sub(r"v\d+$", "", value)
+        return index.get((kind, value.lower() if kind == "DOI" else value))
+
+    def _index(self) -> dict[tuple[str, str], Paper]:
+        """(id kind, id) → paper, rebuilt when papers were added."""
+        if self._indexed != len(self.papers):
+            self._indexed = len(self.papers)
+            self._by_id = {}
+            for paper in self.papers:
+                ext = paper.get("externalIds") or {}
+                self._by_id[("PAPERID", paper["paperId"])] = paper
+                self._by_id[("CORPUSID", str(ext.get("CorpusId")))] = paper
+                if ext.get("ArXiv"):
+                    self._by_id[("ARXIV", ext["ArXiv"])] = paper
+                if ext.get("DOI"):
+                    self._by_id[("DOI", str(ext["DOI"]).lower())] = paper
+        return self._by_id
 
     def match(self, query: str) -> tuple[Paper, float] | None:
         """The paper whose title shares most words with the query (all of the title's)."""
