@@ -311,7 +311,7 @@ class S2Enricher:
                     if status in (200, 404):
                         body = await response.json(content_type=None)
                         return status, body
-                    text = (await response.text())[:200]
+                    text = " ".join((await response.text()).split())[:200]  # one line
                     wait = parse_retry_after(response.headers.get("Retry-After"))
             except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
                 self._last = time.monotonic()
