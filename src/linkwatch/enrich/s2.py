@@ -315,9 +315,10 @@ class S2Enricher:
                     wait = parse_retry_after(response.headers.get("Retry-After"))
             except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
                 self._last = time.monotonic()
-                reason = f"{type(exc).__name__}"
                 if isinstance(exc, aiohttp.ClientConnectorError):
-                    reason = "connection refused" if "refused" in str(exc).lower() else reason
+                    # no route to S2 (DNS, refused, offline runner): retrying will not help
+                    raise _Unavailable(f"cannot connect to {urlsplit(url).hostname}") from None
+                reason = type(exc).__name__
                 wait = None
                 status = 0
             else:
