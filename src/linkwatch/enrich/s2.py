@@ -295,18 +295,20 @@ class S2Enricher:
         params: Mapping[str, str] | None = None,
         json: Any = None,
     ) -> tuple[int, Any]:
-        """(status, parsed JSON) of a 200 or a 404; retries 429/5xx/network trouble, then
-        raises ``_Unavailable``. Every attempt counts against the daily budget."""
+        """(status, parsed JSON) of a 200 or a 404; retries 429/5xx/timeouts, then raises
+        ``_Unavailable``. Every answer S2 gives (429s too) counts against the daily budget;
+        a request that never reached it does not (and leaves the store alone)."""
         url = self.settings.s2_api_url.rstrip("/") + path
         query = {"fields": FIELDS, **(params or {})}
         settings = self.settings
         reason = ""
         for attempt in range(settings.max_retries + 1):
-            self._spend()
+            self._check_budget()
             await self._space()
             try:
                 async with session.request(method, url, params=query, json=json) as response:
                     self.requests += 1
+                    self._spend()
                     status = response.status
                     if status in (200, 404):
                         body = await response.json(content_type=None)
@@ -340,15 +342,21 @@ class S2Enricher:
             if wait > 0:
                 await asyncio.sleep(wait)
 
-    def _spend(self) -> None:
-        """One request off today's budget (UTC day), or ``_Unavailable`` when spent."""
-        if self._down is not None:
-            raise _Unavailable(self._down)
+    def _used_today(self) -> tuple[str, int]:
         day = self.clock.now(UTC).strftime("%Y-%m-%d")
         state = self._budget_state()
-        used = state.get("used", 0) if state.get("day") == day else 0
-        if used >= self.settings.s2_daily_budget:
+        return day, state.get("used", 0) if state.get("day") == day else 0
+
+    def _check_budget(self) -> None:
+        """``_Unavailable`` when today's budget (UTC day) is spent."""
+        if self._down is not None:
+            raise _Unavailable(self._down)
+        if self._used_today()[1] >= self.settings.s2_daily_budget:
             raise _Unavailable(f"daily budget of {self.settings.s2_daily_budget} requests spent")
+
+    def _spend(self) -> None:
+        """One answered request off today's budget."""
+        day, used = self._used_today()
         self._budget = {"day": day, "used": used + 1}
         if self.store is not None:
             self.store.set_state(BUDGET_STATE, self._budget)
