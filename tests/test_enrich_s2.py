@@ -4,6 +4,7 @@ on 429, and a run that goes on with the last known values when S2 cannot answer.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import shutil
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from linkwatch.cli.run import run_pipeline
 from linkwatch.config import Settings, load_settings
 from linkwatch.data import example_list_path
 from linkwatch.enrich import Enrichment
@@ -195,3 +197,26 @@ async def test_a_429_storm_night_finishes_with_one_line_and_last_known_values(
     assert lines[0] in second.report["notes"]
     with Store.open(config.db, readonly=True) as store:
         assert all(KEY not in str(run["options"]) for run in store.runs())
+
+
+async def test_the_check_command_says_so_in_one_note(simweb, tmp_path: Path, capsys):
+    """What the maintainer reads: the run's summary, then one note about S2, exit 1 for
+    the example list's broken links (not an error exit)."""
+    sc = demo_scenario()
+    SimS2(example_s2_papers(), storm=True, retry_after="0").mount(sc)
+    web = await simweb(sc)
+    path = tmp_path / "awesome.md"
+    shutil.copyfile(example_list_path(), path)
+    config = dataclasses.replace(
+        demo_settings(Settings(), web, tmp_path),
+        out=tmp_path / "reports",
+        arxiv_interval=0.0,
+        s2_interval=0.0,
+        retry_backoff=0.01,
+    )
+    opts = {"no_progress": True, "quiet": False, "fmt": "text"}
+    code = await asyncio.to_thread(run_pipeline, [path], config, web.network(), opts)
+    text = " ".join(capsys.readouterr().out.split())  # the console may wrap long lines
+    notes = [n for n in text.split("note: ")[1:] if "Semantic Scholar" in n]
+    assert code == 1 and len(notes) == 1
+    assert "rate-limited (HTTP 429)" in notes[0]
