@@ -28,7 +28,7 @@ from .enrich import Enrichment
 from .enrich.arxiv import ArxivEnricher, arxiv_results
 from .enrich.github import GithubEnricher, github_results, repo_key
 from .enrich.s2 import S2Enricher
-from .enrich.wayback import find_snapshots, stored_snapshots
+from .enrich.wayback import WaybackEnricher
 from .extract import extract_file
 from .models import (
     Document,
@@ -371,17 +371,14 @@ async def run_check(
             stale = store.latest_results(unchecked)
             results.update({k: replace(r, cached=True) for k, r in stale.items()})
 
-        snapshots: dict[str, str] = {}
         more_time = not interrupted and (deadline is None or time.monotonic() < deadline)
         dead = [r for r in results.values() if r.verdict is Verdict.DEAD and r.url in web]
-        if dead and more_time:
-            snapshots = await find_snapshots(dead, settings, network, store=store)
-        elif dead:  # no time to ask the archive: what it answered before still holds
-            snapshots = stored_snapshots(store, [r.url for r in dead])
+        if dead:  # without time to ask the archive, what it answered before still holds
+            wayback = WaybackEnricher(dead, settings, network, store=store, offline=not more_time)
+            found = await wayback.enrich(documents, found)
         if settings.check_fragments and more_time:
             findings += await check_external_fragments(documents, results, settings, network)
 
-        found = replace(found, snapshots=snapshots)
         if settings.enrich and not interrupted:
             store.record_history(run_id, history_rows(found))
             history = store.metadata_history("repo", list(found.repos))

@@ -3,7 +3,10 @@ GitHub answers double as liveness checks.
 
 ``Enrichment`` is the one value that carries what the enrichers learned through
 suggestions, the report and the export (instead of a map per source in every
-signature). An ``Enricher`` adds its answers to it and owns its cache in the store.
+signature). An ``Enricher`` adds its answers to it and owns its cache in the store:
+``s2.S2Enricher`` and ``wayback.WaybackEnricher``. The arXiv and GitHub clients also
+settle link verdicts while pages are being checked, so the pipeline runs them itself
+and puts their answers into the value.
 """
 
 from __future__ import annotations
