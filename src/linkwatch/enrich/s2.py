@@ -182,13 +182,10 @@ class S2Enricher:
         network: Network | None = None,
         *,
         store: S2Store | None = None,
-        clock: type[datetime] = datetime,
     ) -> None:
         self.settings = settings
         self.network = network or Network()
         self.store = store
-        self.clock = clock
-        self.requests = 0
         self._last: float | None = None
         self._down: str | None = None
         self._budget: dict[str, Any] = {}  # used when there is no store
@@ -196,7 +193,7 @@ class S2Enricher:
     # --- the Enricher interface ---
 
     async def enrich(self, documents: Sequence[Document], found: Enrichment) -> Enrichment:
-        now = self.clock.now(UTC)
+        now = datetime.now(UTC)
         keys = _keys(documents, found.title_hits)
         cached = self._cached(list(keys))
         known: dict[str, S2Paper | None] = {}
@@ -307,7 +304,6 @@ class S2Enricher:
             await self._space()
             try:
                 async with session.request(method, url, params=query, json=json) as response:
-                    self.requests += 1
                     self._spend()
                     status = response.status
                     if status in (200, 404):
@@ -343,7 +339,7 @@ class S2Enricher:
                 await asyncio.sleep(wait)
 
     def _used_today(self) -> tuple[str, int]:
-        day = self.clock.now(UTC).strftime("%Y-%m-%d")
+        day = datetime.now(UTC).strftime("%Y-%m-%d")
         state = self._budget_state()
         return day, state.get("used", 0) if state.get("day") == day else 0
 
