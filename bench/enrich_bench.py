@@ -1,13 +1,14 @@
-"""Benchmark: enrichment of 2,000 arXiv links and 1,000 GitHub repo links (issue 6).
+"""Benchmark: enrichment of 2,000 arXiv links and 1,000 GitHub repo links (issues 6, 17).
 
 One ``linkwatch check`` run (``pipeline.run_check``, enrichment on, a GitHub token,
-a real SQLite store) against simweb's arXiv and GitHub APIs. The APIs answer 100
-papers or repositories per request and their answers are the liveness checks, so the
-targets are request counts taken from simweb's log: arXiv API requests =
-ceil(ids/100), no arxiv.org page fetches, GitHub GraphQL requests ≤ ceil(repos/100)
-+ 2 and total requests ≤ 0.05 × links. Wall time and peak RSS (client and simulated
-servers share this process) are printed too; ``--arxiv-interval`` replaces arXiv's
-3 s rule, which production keeps.
+a real SQLite store) against simweb's arXiv, GitHub and Semantic Scholar APIs. The
+APIs answer 100 papers or repositories per request (S2: 500) and the arXiv/GitHub
+answers are the liveness checks, so the targets are request counts taken from
+simweb's log: arXiv API requests = ceil(ids/100), no arxiv.org page fetches, GitHub
+GraphQL requests ≤ ceil(repos/100) + 2, S2 batch requests = ceil(papers/500), and
+total requests ≤ 1.1 × the 30 of issue 6 (before S2) + ceil(papers/500). Wall time
+and peak RSS (client and simulated servers share this process) are printed too;
+``--arxiv-interval`` replaces arXiv's 3 s rule and S2's 1 s, which production keeps.
 
     python bench/enrich_bench.py [--papers 2000] [--repos 1000] [--arxiv-interval 0.05]
 """
@@ -31,8 +32,10 @@ from linkwatch.simweb import Scenario, SimWeb
 from linkwatch.simweb import behaviours as b
 from linkwatch.simweb.arxiv_api import SimArxiv
 from linkwatch.simweb.github_api import SimGitHub
+from linkwatch.simweb.s2_api import SimS2, s2_paper
 
 TOKEN = "bench-token-not-a-secret"
+BEFORE_S2 = 30  # total requests of this benchmark before issue 17 (docs/benchmarks.md)
 
 
 def arxiv_id(i: int) -> str:
@@ -65,6 +68,13 @@ def build(papers: int, repos: int) -> tuple[Scenario, str]:
     """The simulated web and the Markdown list: one entry per paper and per repository."""
     sc = Scenario()
     sc.mount("export.arxiv.org", SimArxiv([paper(i) for i in range(papers)]).handle)
+    venues = ("CVPR", "ICLR", "WACV", "ECCV")
+    SimS2(
+        [
+            s2_paper(paper(i)["title"], venues[i % 4], 2020 + i % 4, i, arxiv=arxiv_id(i))
+            for i in range(papers)
+        ]
+    ).mount(sc)
     github = SimGitHub()
     github.add_token(TOKEN, "bench-bot")
     for i in range(repos):
@@ -91,6 +101,7 @@ def settings_for(web: SimWeb, workdir: Path, interval: float) -> Settings:
         enrich=True,
         arxiv_api_url=web.direct_base("export.arxiv.org") + "/api/query",
         arxiv_interval=interval,
+        s2_interval=interval,
         github_api_url=web.direct_base("api.github.com"),
         github_token=TOKEN,
         host_spacing=0.0,
@@ -119,20 +130,25 @@ async def run(args: argparse.Namespace) -> bool:
     arxiv_api = by_host["export.arxiv.org"]
     arxiv_pages = by_host["arxiv.org"]
     graphql = sum(1 for r in log if r.host == "api.github.com" and r.path == "/graphql")
+    s2 = sum(1 for r in log if r.host == "api.semanticscholar.org")
+    s2_batches = sum(1 for r in log if r.path == "/graph/v1/paper/batch")
     entries = outcome.report["entries"]
     with_paper = sum(1 for e in entries if e["arxiv"])
     with_repo = sum(1 for e in entries if e["github"])
+    with_s2 = sum(1 for e in entries if e["s2"] and e["s2"]["citations"] is not None)
     summary = outcome.report["summary"]
 
     want_arxiv = math.ceil(args.papers / 100)
     max_graphql = math.ceil(args.repos / 100) + 2
-    max_total = 0.05 * links
+    want_s2 = math.ceil(args.papers / 500)
+    max_total = 1.1 * BEFORE_S2 + want_s2
     checks = [
         arxiv_api == want_arxiv,
         arxiv_pages == 0,
         graphql <= max_graphql,
         len(log) <= max_total,
-        with_paper == args.papers and with_repo == args.repos,
+        with_paper == args.papers and with_repo == args.repos and with_s2 == args.papers,
+        s2_batches == want_s2 == s2,
     ]
     print(f"links            {links} ({args.papers} arXiv, {args.repos} GitHub repos)")
     print(
@@ -140,12 +156,13 @@ async def run(args: argparse.Namespace) -> bool:
         f"unverifiable {summary['unverifiable']}, redirect {summary['redirect']}"
     )
     print(
-        f"enriched         {with_paper} papers, {with_repo} repos "
+        f"enriched         {with_paper} papers, {with_repo} repos, {with_s2} S2 papers "
         f"[{verdict(checks[4])}: all of them]"
     )
     print(f"arXiv API        {arxiv_api} requests [{verdict(checks[0])}: = {want_arxiv}]")
     print(f"arxiv.org pages  {arxiv_pages} [{verdict(checks[1])}: = 0]")
     print(f"GitHub GraphQL   {graphql} requests [{verdict(checks[2])}: ≤ {max_graphql}]")
+    print(f"Semantic Scholar {s2} requests [{verdict(checks[5])}: = {want_s2} batches]")
     print(
         f"total requests   {len(log)} {dict(sorted(by_host.items()))} "
         f"[{verdict(checks[3])}: ≤ {max_total:g}]"

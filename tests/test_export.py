@@ -120,7 +120,8 @@ def test_csv_columns_are_stable_and_lists_are_joined(tmp_path: Path, listing: Pa
         "file,line,section,title,venue,venue_name,venue_year,links,arxiv_id,arxiv_title,"
         "arxiv_authors,arxiv_published,arxiv_journal_ref,arxiv_doi,arxiv_abstract,"
         "found_arxiv_id,repo_full_name,repo_stars,repo_forks,repo_archived,repo_pushed_at,"
-        "repo_license"
+        "repo_license,s2_venue,s2_year,citations,doi,stars_gained_30d,stars_gained_90d,"
+        "archived_since"
     )
     parsed = list(csv.DictReader(io.StringIO(text)))
     assert len(parsed) == 3
@@ -206,3 +207,26 @@ async def test_export_after_an_enriched_run_of_the_example_list(simweb, tmp_path
     assert by_repo["hujie-frank/SENet"]["repo_archived"] is True
     assert not any("junfu1115/DANet" in r["links"] and r["repo_full_name"] for r in rows)
     assert any(r["found_arxiv_id"] for r in rows)  # a CVF-only entry found by title
+
+
+def test_markdown_table_sorts_by_citations_and_renders_badges():
+    from linkwatch.export import render_markdown
+
+    base = {k: None for k in COLUMNS} | {"links": [], "title": "x", "venue_year": None}
+    rows = [
+        base | {"title": "Few", "citations": 3, "s2_venue": "CVPR", "s2_year": 2019},
+        base | {"title": "None yet"},
+        base | {"title": "Many | pipes", "citations": 900, "repo_full_name": "o/r",
+                "repo_stars": 5, "links": ["https://arxiv.org/abs/1"]},
+    ]  # fmt: skip
+    text = render_markdown(rows, sort="citations", badges=True)
+    lines = text.splitlines()
+    assert lines[0].startswith("| entry | venue | year | citations |")
+    assert [line.split(" | ")[0] for line in lines[2:]] == [
+        "| [Many \\| pipes](https://arxiv.org/abs/1)",
+        "| Few",
+        "| None yet",
+    ]
+    assert "img.shields.io/github/stars/o/r" in lines[2]
+    with pytest.raises(ValueError):
+        render_markdown(rows, sort="forks")

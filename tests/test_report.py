@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
+from linkwatch.enrich import Enrichment
 from linkwatch.extract import extract_text
 from linkwatch.formats.markdown import MAX_CODE, render_edit
 from linkwatch.models import Confidence, ErrorCode, LinkResult, RepoMeta, Suggestion, Verdict
@@ -104,8 +105,6 @@ def test_markdown_groups_broken_by_section_and_says_since_when():
 
 
 # ---------------------------------------------------------------- the action-first page
-
-
 
 
 PAGE_PX = 1012  # GitHub's README column at its widest
@@ -283,6 +282,7 @@ def test_archived_and_long_quiet_repositories_are_listed():
         b"- B [[code](https://github.com/old/quiet)]\n- C [[code](https://github.com/new/busy)]\n",
         "README.md",
     )
+
     def meta(name: str, archived: bool, pushed: str) -> RepoMeta:
         return RepoMeta(name, 10, 1, archived, pushed, None, None, f"https://github.com/{name}")
 
@@ -300,8 +300,11 @@ def test_archived_and_long_quiet_repositories_are_listed():
         return render_markdown(
             build_report(
                 ReportInput(
-                    documents=[doc], results=results, generated_at="2026-11-25T03:00:00Z",
-                    repos=repos, stale_years=years,
+                    documents=[doc],
+                    results=results,
+                    generated_at="2026-11-25T03:00:00Z",
+                    enrichment=Enrichment(repos=repos),
+                    stale_years=years,
                 )
             )
         )
@@ -328,7 +331,7 @@ def test_the_entrys_own_repository_is_shown_not_the_one_it_is_based_on():
             documents=[doc],
             results={},
             generated_at="2026-11-25T03:00:00Z",
-            repos={"krasjet-yu/yolo-facev2": face},
+            enrichment=Enrichment(repos={"krasjet-yu/yolo-facev2": face}),
         )
     )
     (entry,) = report["entries"]
@@ -387,9 +390,15 @@ def big_report() -> dict:
         if link.target.value == "web":
             suggestions.append(
                 Suggestion(
-                    link.file, link.line, link.start, link.end, link.url,
+                    link.file,
+                    link.line,
+                    link.start,
+                    link.end,
+                    link.url,
                     f"https://web.archive.org/web/20200101000000/{link.url}",
-                    "archived copy", Confidence.MEDIUM, "archive",
+                    "archived copy",
+                    Confidence.MEDIUM,
+                    "archive",
                 )
             )
         info = classify(link.url)
@@ -401,8 +410,12 @@ def big_report() -> dict:
             )  # fmt: skip
     return build_report(
         ReportInput(
-            documents=[doc], results=results, generated_at="2026-11-25T03:00:00Z",
-            repos=repos, suggestions=suggestions, source=SOURCE,
+            documents=[doc],
+            results=results,
+            generated_at="2026-11-25T03:00:00Z",
+            enrichment=Enrichment(repos=repos),
+            suggestions=suggestions,
+            source=SOURCE,
             notes=["GitHub API budget spent: 120 repositories not refreshed."],
         )
     )
@@ -434,8 +447,11 @@ def test_the_example_lists_report_fits_the_page():
     report = build_report(
         ReportInput(
             documents=[doc],
-            results={normalize(link.url): dead(normalize(link.url)) for link in doc.links
-                     if link.target.value == "web"},
+            results={
+                normalize(link.url): dead(normalize(link.url))
+                for link in doc.links
+                if link.target.value == "web"
+            },
             generated_at="2026-11-25T03:00:00Z",
             source=SOURCE,
         )

@@ -176,3 +176,30 @@ def test_older_schema_is_not_migrated_read_only(tmp_path: Path) -> None:
     with pytest.raises(StoreUnusable, match="run `linkwatch check` once"):
         Store.open(path, readonly=True)
     assert _version(path) == 1
+
+
+def test_v3_backfills_full_text_search_and_keeps_it_in_sync(tmp_path: Path) -> None:
+    """The v1 fixture's stored arXiv paper is searchable after the upgrade (sqlite-utils'
+    own search), and papers stored later are indexed by the triggers."""
+    from sqlite_utils import Database
+
+    path = tmp_path / "old.db"
+    shutil.copyfile(V1, path)
+    with Store.open(path) as store:
+        assert store.schema_version == SCHEMA_VERSION >= 3
+        paper = {"title": "Graph Widgets", "abstract": "We fold proteins with widgets."}
+        store.put_metadata("arxiv", {"2101.00001": paper}, "2026-11-30T00:00:00Z")
+        store.put_metadata("arxiv", {"2101.00001": {**paper, "abstract": "Now gadgets."}}, "x")
+        store.put_metadata("s2", {"DOI:10.1/x": {"title": "Only In S2", "venue": "CVPR"}}, "x")
+    db = Database(path)
+    table = db["paper_text"]
+    assert table.detect_fts() == "paper_text_fts"
+    backfilled = [r["id"] for r in table.search("arxiv")]
+    assert backfilled == ["2010.03045"]  # stored by v1, indexed by the migration
+    assert [r["id"] for r in table.search("gadgets")] == ["2101.00001"]
+    assert list(table.search("proteins")) == []  # the old abstract left the index
+    assert [r["id"] for r in table.search("only")] == ["DOI:10.1/x"]
+    views = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
+    assert {"papers", "repos", "link_status"} <= views
+    assert {r["id"] for r in db.query("select id from papers")} >= {"2010.03045", "DOI:10.1/x"}
+    db.close()

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from linkwatch.config import Settings
+from linkwatch.enrich import Enrichment
 from linkwatch.enrich.arxiv import paper_from_json
 from linkwatch.extract import extract_text
 from linkwatch.models import (
@@ -24,6 +25,7 @@ from linkwatch.models import (
     PaperMeta,
     RedirectKind,
     RepoMeta,
+    S2Paper,
     Suggestion,
     Verdict,
 )
@@ -53,20 +55,20 @@ class Case:
     title_hits: dict[str, PaperMeta]
     snapshots: dict[str, str]
 
+    @property
+    def enrichment(self) -> Enrichment:
+        return Enrichment(
+            papers=self.papers,
+            repos=self.repos,
+            title_hits=self.title_hits,
+            snapshots=self.snapshots,
+        )
+
     def run(
         self, data: bytes, settings: Settings = SETTINGS, name: str = "list.md"
     ) -> tuple[Document, list[Suggestion]]:
         doc = extract_text(data, name)
-        found = candidates(
-            [doc],
-            self.results,
-            self.papers,
-            self.repos,
-            self.title_hits,
-            self.snapshots,
-            settings,
-            {name: data},
-        )
+        found = candidates([doc], self.results, self.enrichment, settings, {name: data})
         return doc, found
 
 
@@ -134,7 +136,8 @@ def check_patch_applies(tmp_path: Path, name: str, before: bytes, patch: str) ->
 def test_one_case_of_each_kind():
     _, found = load_case().run(LIST)
     chosen = select(found, None, Confidence.LOW)
-    assert sorted({s.kind for s in chosen}) == sorted(PRIORITY)
+    # "doi" needs Semantic Scholar's answer: test_s2_* below
+    assert sorted({s.kind for s in chosen}) == sorted(set(PRIORITY) - {"doi"})
     assert apply_to_bytes(LIST, chosen) == EXPECTED
 
 
@@ -168,9 +171,7 @@ def test_default_confidence_holds_back_low_suggestions():
 def test_report_list_has_one_suggestion_per_span():
     case = load_case()
     doc = extract_text(LIST, "list.md")
-    listed = suggest(
-        [doc], case.results, case.papers, case.repos, case.title_hits, case.snapshots, SETTINGS
-    )
+    listed = suggest([doc], case.results, case.enrichment, SETTINGS)
     spans = [(s.start, s.end) for s in listed if s.start != s.end]
     assert len(spans) == len(set(spans))
     # without the file's bytes only URL and venue replacements can be placed
@@ -245,7 +246,7 @@ def test_permanent_redirect_targets(final: str, proposed: bool):
         redirect_kind=RedirectKind.PERMANENT,
         chain=[(301, final)],
     )
-    found = candidates([doc], {result.url: result}, {}, {}, {}, {}, Settings())
+    found = candidates([doc], {result.url: result}, Enrichment(), Settings())
     assert bool(found) is proposed
 
 
@@ -259,7 +260,7 @@ def test_redirect_of_a_site_root_to_its_new_home_is_proposed():
         final_url="https://www.old-lab.example.org/",
         redirect_kind=RedirectKind.PERMANENT,
     )
-    found = candidates([doc], {result.url: result}, {}, {}, {}, {}, Settings())
+    found = candidates([doc], {result.url: result}, Enrichment(), Settings())
     assert [s.new for s in found] == ["https://www.old-lab.example.org/"]
 
 
@@ -282,7 +283,7 @@ def test_outside_urls_cannot_break_the_markdown(final: str, written: str | None)
         final_url=final,
         redirect_kind=RedirectKind.PERMANENT,
     )
-    found = candidates([doc], {result.url: result}, {}, {}, {}, {}, Settings(), {"x.md": data})
+    found = candidates([doc], {result.url: result}, Enrichment(), Settings(), {"x.md": data})
     assert [s.new for s in found] == [written or final]
     after = extract_text(apply_to_bytes(data, found), "x.md")
     assert [link.url for link in after.links] == [written or final]
@@ -456,7 +457,11 @@ def test_venue_changes(venue: str, journal_ref: str | None, comment: str | None,
     doc = extract_text(data, "x.md")
     alive = LinkResult(url="https://arxiv.org/abs/2001.00001", verdict=Verdict.ALIVE, status=200)
     found = candidates(
-        [doc], {alive.url: alive}, {"2001.00001": paper}, {}, {}, {}, Settings(), {"x.md": data}
+        [doc],
+        {alive.url: alive},
+        Enrichment(papers={"2001.00001": paper}),
+        Settings(),
+        {"x.md": data},
     )
     assert [s.new for s in found if s.kind == "venue"] == ([new] if new else [])
     assert all(s.confidence is Confidence.LOW for s in found)
@@ -470,7 +475,11 @@ def test_no_venue_inserted_into_a_link_label_that_doubles_as_the_title():
     doc = extract_text(data, "x.md")
     alive = LinkResult(url="https://arxiv.org/abs/2001.00001", verdict=Verdict.ALIVE, status=200)
     found = candidates(
-        [doc], {alive.url: alive}, {"2001.00001": paper}, {}, {}, {}, Settings(), {"x.md": data}
+        [doc],
+        {alive.url: alive},
+        Enrichment(papers={"2001.00001": paper}),
+        Settings(),
+        {"x.md": data},
     )
     assert [s for s in found if s.kind == "venue"] == []
 
@@ -487,7 +496,7 @@ def test_arxiv_only_entry_gets_the_published_venue_in_the_list_style():
         for link in doc.links
     }
     papers = {"2001.00001": _paper("2001.00001", "WACV 2021")}
-    found = candidates([doc], alive, papers, {}, {}, {}, Settings(), {"x.md": data})
+    found = candidates([doc], alive, Enrichment(papers=papers), Settings(), {"x.md": data})
     assert [(s.kind, s.new) for s in found] == [("venue", " (WACV 2021)")]
     assert apply_to_bytes(data, found).endswith(
         b"- Fresh Net (WACV 2021)[[paper](https://arxiv.org/abs/2001.00001)]\n"
@@ -502,7 +511,70 @@ def test_arxiv_link_follows_a_plain_link_style():
         for link in doc.links
     }
     hits = {doc.entries[0].title: _paper("2001.00009")}
-    found = candidates([doc], alive, {}, {}, hits, {}, Settings(), {"x.md": data})
+    found = candidates([doc], alive, Enrichment(title_hits=hits), Settings(), {"x.md": data})
     assert [(s.kind, s.new) for s in found] == [
         ("arxiv", " [arXiv](https://arxiv.org/abs/2001.00009)")
     ]
+
+
+# ---------------------------------------------------------------- Semantic Scholar evidence
+
+
+def _s2(venue: str, year: int, doi: str | None = None) -> S2Paper:
+    return S2Paper(
+        paper_id="abc",
+        title="Old Net",
+        venue=venue,
+        venue_full=f"{venue} (long name)",
+        venue_type="conference",
+        year=year,
+        publication_date=None,
+        citations=12,
+        doi=doi,
+        arxiv_id="1901.00001",
+        dblp=None,
+        journal=None,
+    )
+
+
+def test_s2_venue_wins_over_arxiv_and_names_its_source():
+    data = b"- Old Net (CVPR-2018)[[paper](https://arxiv.org/abs/1901.00001)]\n"
+    doc = extract_text(data, "x.md")
+    alive = LinkResult(url="https://arxiv.org/abs/1901.00001", verdict=Verdict.ALIVE, status=200)
+    known = Enrichment(
+        papers={"1901.00001": _paper("1901.00001", "ECCV 2018")},
+        s2={"ARXIV:1901.00001": _s2("CVPR", 2019, doi="10.1109/CVPR.2019.1")},
+    )
+    found = candidates([doc], {alive.url: alive}, known, Settings(), {"x.md": data})
+    venue = [s for s in found if s.kind == "venue"]
+    assert [(s.old, s.new) for s in venue] == [("(CVPR-2018)", "(CVPR-2019)")]
+    assert venue[0].reason.startswith("Semantic Scholar says CVPR 2019")
+    assert venue[0].confidence is Confidence.LOW
+    assert not [s for s in found if s.kind == "doi"]  # listed with a venue: not a preprint
+
+
+def test_s2_published_preprint_gets_venue_and_low_confidence_doi_link():
+    data = b"- Old Net[[paper](https://arxiv.org/abs/1901.00001)]\n"
+    doc = extract_text(data, "x.md")
+    alive = LinkResult(url="https://arxiv.org/abs/1901.00001", verdict=Verdict.ALIVE, status=200)
+    known = Enrichment(s2={"ARXIV:1901.00001": _s2("WACV", 2021, doi="10.1109/WACV.2021.7")})
+    found = candidates([doc], {alive.url: alive}, known, Settings(), {"x.md": data})
+    by_kind = {s.kind: s for s in found}
+    assert by_kind["venue"].new == " (WACV-2021)"
+    assert by_kind["doi"].new == "[[DOI](https://doi.org/10.1109/WACV.2021.7)]"
+    assert by_kind["doi"].confidence is Confidence.LOW
+    patched = apply_to_bytes(data, select(found, None, "low"))
+    assert patched == (
+        b"- Old Net (WACV-2021)[[paper](https://arxiv.org/abs/1901.00001)]"
+        b"[[DOI](https://doi.org/10.1109/WACV.2021.7)]\n"
+    )
+    again = extract_text(patched, "x.md")
+    assert not candidates([again], {alive.url: alive}, known, Settings(), {"x.md": patched})
+
+
+def test_s2_venue_unknown_to_lists_is_not_proposed():
+    data = b"- Old Net (CVPR-2018)[[paper](https://arxiv.org/abs/1901.00001)]\n"
+    doc = extract_text(data, "x.md")
+    alive = LinkResult(url="https://arxiv.org/abs/1901.00001", verdict=Verdict.ALIVE, status=200)
+    known = Enrichment(s2={"ARXIV:1901.00001": _s2("Journal of Obscure Results", 2020)})
+    assert not candidates([doc], {alive.url: alive}, known, Settings(), {"x.md": data})

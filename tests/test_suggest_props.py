@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from linkwatch.config import Settings
+from linkwatch.enrich import Enrichment
 from linkwatch.extract import extract_text
 from linkwatch.models import (
     Confidence,
@@ -153,10 +154,7 @@ def test_applying_changes_only_the_suggested_urls(generated: tuple[bytes, World]
         found = candidates(
             [doc],
             world.results,
-            world.papers,
-            world.repos,
-            {},
-            world.snapshots,
+            Enrichment(papers=world.papers, repos=world.repos, snapshots=world.snapshots),
             config,
             {"list.md": doc_bytes},
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from linkwatch.venues import find_venue
+from linkwatch.venues import find_venue, short_venue
 
 
 @pytest.mark.parametrize(
@@ -42,3 +42,25 @@ def test_find_venue(text: str, name: str, year: int | None, raw: str) -> None:
 )
 def test_not_a_venue(text: str) -> None:
     assert find_venue(text) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "alternates", "short"),
+    [
+        ("Computer Vision and Pattern Recognition", ["CVPR"], "CVPR"),
+        ("2019 IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)", [], "CVPR"),
+        ("2022 IEEE/CVF Conference on Computer Vision and Pattern Recognition Workshops", [],
+         "CVPRW"),
+        ("IEEE Workshop/Winter Conference on Applications of Computer Vision", [], "WACV"),
+        ("International Conference on Learning Representations", [], "ICLR"),
+        ("Neural Information Processing Systems", [], "NeurIPS"),
+        ("IEEE Transactions on Pattern Analysis and Machine Intelligence", [], "TPAMI"),
+        ("Proceedings of the 37th International Conference on Machine Learning", [], "ICML"),
+        ("European Conference on Computer Vision", [], "ECCV"),
+        ("Some Regional Workshop", ["SRW"], None),
+        ("Journal of Obscure Results", [], None),
+        ("", [], None),
+    ],
+)  # fmt: skip
+def test_short_venue_names_bibliographic_venues_as_lists_do(name, alternates, short):
+    assert short_venue(name, alternates) == short

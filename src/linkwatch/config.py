@@ -88,6 +88,11 @@ class Settings:
     ttl_paper: float = 30 * 86400.0
     ttl_repo: float = 86400.0
     title_search_budget: int = 20  # arXiv title searches per run
+    s2_api_url: str = "https://api.semanticscholar.org"
+    s2_api_key: str | None = field(default=None, repr=False)  # only from S2_API_KEY
+    s2_interval: float = 1.0  # seconds between Semantic Scholar requests (its 1 request/s)
+    s2_daily_budget: int = 100  # Semantic Scholar requests per UTC day (a batch is 500 ids)
+    s2_match_budget: int = 20  # title matches per run for entries without an identifier
     # site APIs used by site rules and suggestions
     wayback_api_url: str = "https://archive.org/wayback/available"
     youtube_oembed_url: str = "https://www.youtube.com/oembed"
@@ -127,8 +132,9 @@ _DURATION_KEYS = {
     "ttl_repo",
     "arxiv_interval",
     "github_write_interval",
+    "s2_interval",
 }
-_SECRET_KEYS = {"github_token"}
+SECRET_KEYS = {"github_token", "s2_api_key"}
 _REGEX_LISTS = {"include", "exclude", "exclude_path"}  # never split on commas
 # lychee's (and markdown-link-check's) settings that linkwatch spells differently
 FOREIGN_KEYS = {
@@ -237,7 +243,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
         data = data.get("tool", {}).get("linkwatch", {})
     table = {k.replace("-", "_"): v for k, v in data.items()}
     for key in table:
-        if key in _SECRET_KEYS:
+        if key in SECRET_KEYS:
             raise ConfigError(f"{path}: {key} must come from the environment, not a file")
     return table
 
@@ -258,16 +264,18 @@ def find_config_file(start: Path) -> Path | None:
 
 
 def env_settings(environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
-    """``LINKWATCH_<KEY>`` variables, plus ``GITHUB_TOKEN`` for the token."""
+    """``LINKWATCH_<KEY>`` variables, plus ``GITHUB_TOKEN`` and ``S2_API_KEY`` for the secrets."""
     table: dict[str, Any] = {}
     for name, value in environ.items():
         if name.startswith("LINKWATCH_"):
             key = name.removeprefix("LINKWATCH_").lower()
-            if key in _FIELDS and key not in _SECRET_KEYS:
+            if key in _FIELDS and key not in SECRET_KEYS:
                 table[key] = value
     token = environ.get("LINKWATCH_GITHUB_TOKEN") or environ.get("GITHUB_TOKEN")
     if token:
         table["github_token"] = token.strip()
+    if environ.get("S2_API_KEY", "").strip():
+        table["s2_api_key"] = environ["S2_API_KEY"].strip()
     return table
 
 

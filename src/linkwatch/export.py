@@ -14,8 +14,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .enrich.arxiv import normalize_title
-from .models import Document, PaperMeta, RepoMeta
+from .enrich import Enrichment
+from .models import Document
 from .report import ReportInput, _entry_json
 from .store import Store
 from .suggest import stored_inputs
@@ -44,32 +44,21 @@ COLUMNS = (
     "repo_archived",
     "repo_pushed_at",
     "repo_license",
+    "s2_venue",
+    "s2_year",
+    "citations",
+    "doi",
+    "stars_gained_30d",
+    "stars_gained_90d",
+    "archived_since",
 )
+SORT_KEYS = ("stars", "citations", "year")  # export --format markdown --sort …
 LIST_SEPARATOR = "; "  # joins links and authors in CSV cells
 
 
-def export_rows(
-    documents: Sequence[Document],
-    papers: Mapping[str, PaperMeta],
-    repos: Mapping[str, RepoMeta],
-    title_hits: Mapping[str, PaperMeta],
-) -> list[dict[str, Any]]:
-    """One row per entry, in file order. ``papers`` by arXiv id, ``repos`` by "owner/name"
-    lowercased, ``title_hits`` by normalised title (``enrich.arxiv.normalize_title``)."""
-    by_title = {
-        entry.title: title_hits[key]
-        for doc in documents
-        for entry in doc.entries
-        if (key := normalize_title(entry.title)) in title_hits
-    }
-    data = ReportInput(
-        documents=list(documents),
-        results={},
-        generated_at="",
-        papers=papers,
-        repos=repos,
-        title_hits=by_title,
-    )
+def export_rows(documents: Sequence[Document], found: Enrichment) -> list[dict[str, Any]]:
+    """One row per entry, in file order, with what ``found`` knows about it."""
+    data = ReportInput(documents=list(documents), results={}, generated_at="", enrichment=found)
     return [_row(_entry_json(e, data)) for doc in documents for e in doc.entries]
 
 
@@ -77,6 +66,8 @@ def _row(entry: Mapping[str, Any]) -> dict[str, Any]:
     paper = entry["arxiv"] or {}
     found = entry["arxiv_found"] or {}
     repo = entry["github"] or {}
+    s2 = entry["s2"] or {}
+    trend = entry["trends"] or {}
     return {
         "file": entry["file"],
         "line": entry["line"],
@@ -100,16 +91,21 @@ def _row(entry: Mapping[str, Any]) -> dict[str, Any]:
         "repo_archived": repo.get("archived"),
         "repo_pushed_at": repo.get("pushed_at"),
         "repo_license": repo.get("license"),
+        "s2_venue": s2.get("venue"),
+        "s2_year": s2.get("year"),
+        "citations": s2.get("citations"),
+        "doi": s2.get("doi") or paper.get("doi"),
+        "stars_gained_30d": trend.get("stars_gained_30d"),
+        "stars_gained_90d": trend.get("stars_gained_90d"),
+        "archived_since": trend.get("archived_since"),
     }
 
 
 def stored_rows(store: Store | None, documents: Sequence[Document]) -> list[dict[str, Any]]:
     """``export_rows`` from what the store holds for ``documents`` (no store: no metadata)."""
     if store is None:
-        return export_rows(documents, {}, {}, {})
-    found = stored_inputs(store, list(documents))
-    hits = {normalize_title(title): meta for title, meta in found.title_hits.items()}
-    return export_rows(documents, found.papers, found.repos, hits)
+        return export_rows(documents, Enrichment())
+    return export_rows(documents, stored_inputs(store, list(documents)).enrichment)
 
 
 def has_metadata(store: Store | None) -> bool:
@@ -140,3 +136,43 @@ def _cell(value: Any) -> str:
     if isinstance(value, list | tuple):
         return LIST_SEPARATOR.join(str(v) for v in value)
     return str(value)
+
+
+def render_markdown(
+    rows: Sequence[Mapping[str, Any]], sort: str | None = None, badges: bool = False
+) -> str:
+    """A Markdown table of the entries, highest ``sort`` value first (stars, citations or
+    year; entries without one last, list order otherwise); ``badges`` renders stars as
+    shields.io badges instead of numbers."""
+    column = {"stars": "repo_stars", "citations": "citations", "year": "_year"}.get(sort or "")
+    if sort is not None and column is None:
+        raise ValueError(f"cannot sort by {sort!r} (use one of {', '.join(SORT_KEYS)})")
+    items = [dict(row, _year=row["s2_year"] or row["venue_year"]) for row in rows]
+    if column is not None:
+        items.sort(key=lambda r: (r[column] is None, -(r[column] or 0)))
+    out = [
+        "| entry | venue | year | citations | repository | stars | 30 d | last push |",
+        "|---|---|---:|---:|---|---:|---:|---|",
+    ]
+    for r in items:
+        title = _md(r["title"])
+        link = r["links"][0] if r["links"] else None
+        entry = f"[{title}]({link})" if link else title
+        venue = r["s2_venue"] or r["venue_name"] or ""
+        repo = r["repo_full_name"] or ""
+        stars = "" if r["repo_stars"] is None else str(r["repo_stars"])
+        if badges and repo:
+            stars = f"![stars](https://img.shields.io/github/stars/{repo}?style=social)"
+        if repo:
+            repo = f"[{repo}](https://github.com/{repo})" + (
+                " (archived)" if r["repo_archived"] else ""
+            )
+        gained = "" if r["stars_gained_30d"] is None else f"{r['stars_gained_30d']:+d}"
+        cells = [entry, _md(venue), _cell(r["_year"]), _cell(r["citations"]), repo, stars, gained,
+                 (r["repo_pushed_at"] or "")[:10]]  # fmt: skip
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -6,6 +6,7 @@ not exceptions: a dead link is a ``LinkResult`` with ``verdict=DEAD``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -268,3 +269,60 @@ class Finding:
     file: str
     line: int
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class S2Paper:
+    """Semantic Scholar's record of one paper; ``venue`` is the short name (``CVPR``) when
+    ``venues.short_venue`` knows the publication venue, else S2's own spelling."""
+
+    paper_id: str
+    title: str
+    venue: str | None
+    venue_full: str | None  # publicationVenue.name, else S2's venue string
+    venue_type: str | None  # conference | journal | None
+    year: int | None
+    publication_date: str | None
+    citations: int | None
+    doi: str | None
+    arxiv_id: str | None
+    dblp: str | None
+    journal: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "paper_id": self.paper_id,
+            "title": self.title,
+            "venue": self.venue,
+            "venue_full": self.venue_full,
+            "venue_type": self.venue_type,
+            "year": self.year,
+            "publication_date": self.publication_date,
+            "citations": self.citations,
+            "doi": self.doi,
+            "arxiv_id": self.arxiv_id,
+            "dblp": self.dblp,
+            "journal": self.journal,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> S2Paper:
+        return cls(**{name: data.get(name) for name in cls.__slots__})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class RepoTrend:
+    """What the store's history says about a repository across runs."""
+
+    stars_gained_30d: int | None  # None: no observation old enough to compare with
+    stars_gained_90d: int | None
+    archived_since: str | None  # first run of the current archived streak
+    first_seen: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stars_gained_30d": self.stars_gained_30d,
+            "stars_gained_90d": self.stars_gained_90d,
+            "archived_since": self.archived_since,
+            "first_seen": self.first_seen,
+        }

@@ -23,10 +23,12 @@ from . import interrupt
 from . import suggest as suggest_mod
 from .changes import ChangeScope
 from .checker import check_urls
-from .config import Settings
+from .config import SECRET_KEYS, Settings
+from .enrich import Enrichment
 from .enrich.arxiv import ArxivEnricher, arxiv_results
 from .enrich.github import GithubEnricher, github_results, repo_key
-from .enrich.wayback import find_snapshots, stored_snapshots
+from .enrich.s2 import S2Enricher
+from .enrich.wayback import WaybackEnricher
 from .errors import CannotJudge, OutputError
 from .extract import extract_file
 from .formats import report_files
@@ -38,7 +40,6 @@ from .models import (
     LinkResult,
     PaperMeta,
     RedirectKind,
-    RepoMeta,
     Suggestion,
     Target,
     Verdict,
@@ -50,6 +51,7 @@ from .sites.generic import target_checked_at
 from .sites.local import check_local
 from .source import detect_source
 from .store import Store
+from .trends import history_rows, repo_trends
 from .urls import classify
 
 log = logging.getLogger(__name__)
@@ -221,14 +223,6 @@ async def _enrich_arxiv(
     return papers, {t: m for t, m in hits.items() if m is not None}, results
 
 
-@dataclass
-class _Enriched:
-    papers: dict[str, PaperMeta] = field(default_factory=dict)
-    repos: dict[str, RepoMeta] = field(default_factory=dict)
-    title_hits: dict[str, PaperMeta] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-
 async def _enrich_and_check(
     web: dict[str, Link],
     due: dict[str, None],
@@ -238,7 +232,7 @@ async def _enrich_and_check(
     store: Store,
     on_result: Callable[[LinkResult], None],
     deadline: float | None,
-) -> _Enriched:
+) -> Enrichment:
     """Pages are checked while the arXiv and GitHub APIs answer for their links; links
     the APIs could not settle (budget, failures, file paths in repos) become pages too."""
     by_repo: dict[str, list[str]] = {}
@@ -293,7 +287,9 @@ async def _enrich_and_check(
             f"GitHub API budget spent: {len(lookup.unrefreshed)} repositories not refreshed"
             f"{reset} (their links were checked as pages)."
         )
-    return _Enriched(papers, dict(lookup.metas), title_hits, notes)
+    found = Enrichment(papers=papers, repos=dict(lookup.metas), title_hits=title_hits)
+    found = await S2Enricher(settings, network, store=store).enrich(documents, found)
+    return replace(found, notes=(*notes, *found.notes))
 
 
 async def run_check(
@@ -333,7 +329,7 @@ async def run_check(
     options = {
         k: v
         for k, v in vars(settings).items()
-        if k != "github_token" and isinstance(v, str | int | float | bool | list)
+        if k not in SECRET_KEYS and isinstance(v, str | int | float | bool | list)
     }
     options["token"] = bool(settings.github_token)
 
@@ -357,16 +353,13 @@ async def run_check(
             if progress:
                 progress.advance(result)
 
-        papers: dict[str, PaperMeta] = {}
-        repos: dict[str, RepoMeta] = {}
-        title_hits: dict[str, PaperMeta] = {}
+        found = Enrichment()
         async with interrupt.stoppable():  # a signal: keep and report what was checked
             if settings.enrich:
-                enriched = await _enrich_and_check(
+                found = await _enrich_and_check(
                     web, due, documents, settings, network, store, on_result, deadline
                 )
-                papers, repos, title_hits = enriched.papers, enriched.repos, enriched.title_hits
-                notes += enriched.notes
+                notes += found.notes
             else:
                 await _check_pages(list(due), settings, network, on_result, store, deadline)
 
@@ -402,33 +395,33 @@ async def run_check(
             stale = store.latest_results(unchecked)
             results.update({k: replace(r, cached=True) for k, r in stale.items()})
 
-        snapshots: dict[str, str] = {}
         more_time = not interrupted and (deadline is None or time.monotonic() < deadline)
         dead = [r for r in results.values() if r.verdict is Verdict.DEAD and r.url in web]
-        if dead:  # without time to ask the archive, what it answered before still holds
-            snapshots = stored_snapshots(store, [r.url for r in dead])
         async with interrupt.stoppable():
-            if dead and more_time:
-                snapshots = await find_snapshots(dead, settings, network, store=store)
+            if dead:  # without time to ask the archive, what it answered before still holds
+                wayback = WaybackEnricher(
+                    dead, settings, network, store=store, offline=not more_time
+                )
+                found = await wayback.enrich(documents, found)
             if settings.check_fragments and more_time:
                 findings += await check_external_fragments(documents, results, settings, network)
         if interrupt.requested() and not interrupted:
             interrupted = True
             notes.append("Interrupted: archive and fragment checks were cut short.")
 
+        if settings.enrich and not interrupted:
+            store.record_history(run_id, history_rows(found))
+            history = store.metadata_history("repo", list(found.repos))
+            found = replace(found, trends=repo_trends(history, now))
         previous = store.previous_run_results(run_id)
-        suggestions = suggest_mod.suggest(
-            documents, results, papers, repos, title_hits, snapshots, settings, sources
-        )
+        suggestions = suggest_mod.suggest(documents, results, found, settings, sources)
         report = build_report(
             ReportInput(
                 documents=documents,
                 results=results,
                 generated_at=now_iso,
                 fail_after=settings.fail_after,
-                papers=papers,
-                repos=repos,
-                title_hits=title_hits,
+                enrichment=found,
                 suggestions=suggestions,
                 findings=findings,
                 previous=previous or None,

@@ -8,14 +8,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .enrich import Enrichment
+from .enrich.s2 import s2_for_entry
 from .models import (
     Document,
     Entry,
     Finding,
     Link,
     LinkResult,
-    PaperMeta,
-    RepoMeta,
     Suggestion,
     Target,
     Verdict,
@@ -34,9 +34,7 @@ class ReportInput:
     results: Mapping[str, LinkResult]  # keyed by result_key(link)
     generated_at: str
     fail_after: int = 2
-    papers: Mapping[str, PaperMeta] = field(default_factory=dict)  # arXiv id → meta
-    repos: Mapping[str, RepoMeta] = field(default_factory=dict)  # "owner/repo" lower → meta
-    title_hits: Mapping[str, PaperMeta] = field(default_factory=dict)  # entry title → meta
+    enrichment: Enrichment = field(default_factory=Enrichment)
     suggestions: list[Suggestion] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     previous: Mapping[str, LinkResult] | None = None  # last finished run, for new/fixed
@@ -85,11 +83,12 @@ def _repo_name(url: str) -> str | None:
 def _link_metadata(url: str, data: ReportInput) -> dict[str, Any]:
     info = classify(url)
     meta: dict[str, Any] = {}
-    if info.arxiv_id and info.arxiv_id in data.papers:
-        meta["arxiv"] = data.papers[info.arxiv_id].to_json()
+    papers, repos = data.enrichment.papers, data.enrichment.repos
+    if info.arxiv_id and info.arxiv_id in papers:
+        meta["arxiv"] = papers[info.arxiv_id].to_json()
     key = _repo_key(url)
-    if key and key in data.repos:
-        meta["github"] = data.repos[key].to_json()
+    if key and key in repos:
+        meta["github"] = repos[key].to_json()
     return meta
 
 
@@ -116,9 +115,12 @@ def _own(entry: Entry, pick: Callable[[str], str | None]) -> str | None:
 def _entry_json(entry: Entry, data: ReportInput) -> dict[str, Any]:
     arxiv_id = _own(entry, lambda url: classify(url).arxiv_id)
     repository = _own(entry, _repo_name)
-    paper = data.papers.get(arxiv_id) if arxiv_id else None
-    repo = data.repos.get(repository.lower()) if repository else None
-    found = data.title_hits.get(entry.title)
+    found_meta = data.enrichment
+    paper = found_meta.papers.get(arxiv_id) if arxiv_id else None
+    repo = found_meta.repos.get(repository.lower()) if repository else None
+    trend = found_meta.trends.get(repository.lower()) if repository else None
+    found = found_meta.title_hits.get(entry.title)
+    s2 = s2_for_entry(entry, found_meta)
     venue = entry.venue
     return {
         "file": entry.file,
@@ -132,6 +134,8 @@ def _entry_json(entry: Entry, data: ReportInput) -> dict[str, Any]:
         "arxiv": paper.to_json() if paper else None,
         "arxiv_found": found.to_json() if (found and paper is None and not arxiv_id) else None,
         "github": repo.to_json() if repo else None,
+        "s2": s2.to_json() if s2 else None,
+        "trends": trend.to_json() if trend else None,
         "arxiv_id": arxiv_id,  # the entry's own paper, also when it has no metadata
         "repository": repository,  # the entry's own owner/repo as linked, also without metadata
     }

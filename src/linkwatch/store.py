@@ -48,7 +48,7 @@ UNVERIFIABLE_TTL_CAP = 7 * 86400.0  # backoff of unverifiable re-checks stops gr
 CHUNK = 500  # parameters per IN (...) query, well below SQLite's limit
 OCCURRENCE_RUNS_KEPT = 30  # occurrences are kept for the newest runs only
 INCOMPLETE_OUTCOMES = ("running", "interrupted", "network_down")
-_SECRET_KEY = re.compile(r"token|secret|password|passwd|authorization|cookie", re.I)
+_SECRET_KEY = re.compile(r"token|secret|password|passwd|authorization|cookie|api_?key", re.I)
 
 T = TypeVar("T")
 
@@ -193,7 +193,107 @@ UPDATE urls SET unverifiable_streak = (
          WHERE d.url = urls.url AND d.verdict NOT IN ('unverifiable', 'excluded')), 0)
 )"""
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2]
+
+def _v3(db: Database) -> None:
+    """Browsable store (issue 17): metadata history per run, typed views over the JSON in
+    ``metadata``, full-text search over paper titles and abstracts kept in sync by
+    triggers (the layout ``sqlite-utils enable-fts --create-triggers`` makes, so
+    ``sqlite-utils search`` and datasette find it), occurrences by URL."""
+    for statement in _V3:
+        db.execute(statement)
+    db.execute(
+        "INSERT INTO paper_text (id, title, abstract) SELECT key, json_extract(value, '$.title'), "
+        "json_extract(value, '$.abstract') FROM metadata WHERE source = 'arxiv' AND value != 'null'"
+    )
+
+
+_PAPER_TEXT_UPSERT = """
+    INSERT INTO paper_text (id, title, abstract) VALUES (
+        new.key, json_extract(new.value, '$.title'), json_extract(new.value, '$.abstract'))
+    ON CONFLICT (id) DO UPDATE SET title = excluded.title, abstract = excluded.abstract;"""
+# arXiv papers, and S2 papers that are not on arXiv (their ids are DOI:/URL:/TITLE: keys)
+_PAPER_TEXT_WHEN = (
+    "(new.source = 'arxiv' OR (new.source = 's2' AND new.key NOT LIKE 'ARXIV:%')) "
+    "AND new.value != 'null'"
+)
+_V3 = [
+    """CREATE TABLE metadata_history (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        recorded_at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        stars INTEGER,
+        forks INTEGER,
+        archived INTEGER,
+        pushed_at TEXT,
+        citations INTEGER
+    )""",
+    "CREATE INDEX metadata_history_key ON metadata_history(kind, key, recorded_at)",
+    "CREATE INDEX occurrences_url ON occurrences(url, run_id)",
+    "CREATE TABLE paper_text (id TEXT PRIMARY KEY, title TEXT, abstract TEXT)",
+    "CREATE VIRTUAL TABLE [paper_text_fts] USING FTS5 ([title], [abstract], content=[paper_text])",
+    """CREATE TRIGGER [paper_text_ai] AFTER INSERT ON [paper_text] BEGIN
+        INSERT INTO [paper_text_fts] (rowid, [title], [abstract])
+        VALUES (new.rowid, new.[title], new.[abstract]);
+    END""",
+    """CREATE TRIGGER [paper_text_ad] AFTER DELETE ON [paper_text] BEGIN
+        INSERT INTO [paper_text_fts] ([paper_text_fts], rowid, [title], [abstract])
+        VALUES ('delete', old.rowid, old.[title], old.[abstract]);
+    END""",
+    """CREATE TRIGGER [paper_text_au] AFTER UPDATE ON [paper_text] BEGIN
+        INSERT INTO [paper_text_fts] ([paper_text_fts], rowid, [title], [abstract])
+        VALUES ('delete', old.rowid, old.[title], old.[abstract]);
+        INSERT INTO [paper_text_fts] (rowid, [title], [abstract])
+        VALUES (new.rowid, new.[title], new.[abstract]);
+    END""",
+    f"""CREATE TRIGGER metadata_paper_text_ai AFTER INSERT ON metadata
+        WHEN {_PAPER_TEXT_WHEN} BEGIN {_PAPER_TEXT_UPSERT} END""",
+    f"""CREATE TRIGGER metadata_paper_text_au AFTER UPDATE ON metadata
+        WHEN {_PAPER_TEXT_WHEN} BEGIN {_PAPER_TEXT_UPSERT} END""",
+    """CREATE VIEW papers AS
+    SELECT a.key AS id,
+        json_extract(a.value, '$.title') AS title,
+        json_extract(s.value, '$.venue') AS venue,
+        json_extract(s.value, '$.year') AS year,
+        json_extract(s.value, '$.citations') AS citations,
+        COALESCE(json_extract(s.value, '$.doi'), json_extract(a.value, '$.doi')) AS doi,
+        json_extract(s.value, '$.venue_full') AS venue_full,
+        json_extract(a.value, '$.journal_ref') AS journal_ref,
+        a.fetched_at AS fetched_at
+    FROM metadata a
+    LEFT JOIN metadata s ON s.source = 's2' AND s.key = 'ARXIV:' || a.key AND s.value != 'null'
+    WHERE a.source = 'arxiv' AND a.value != 'null'
+    UNION ALL
+    SELECT s.key, json_extract(s.value, '$.title'), json_extract(s.value, '$.venue'),
+        json_extract(s.value, '$.year'), json_extract(s.value, '$.citations'),
+        json_extract(s.value, '$.doi'), json_extract(s.value, '$.venue_full'), NULL,
+        s.fetched_at
+    FROM metadata s
+    WHERE s.source = 's2' AND s.value != 'null' AND NOT EXISTS (
+        SELECT 1 FROM metadata a
+        WHERE a.source = 'arxiv' AND 'ARXIV:' || a.key = s.key AND a.value != 'null')""",
+    """CREATE VIEW repos AS
+    SELECT json_extract(value, '$.meta.full_name') AS full_name,
+        json_extract(value, '$.meta.stars') AS stars,
+        json_extract(value, '$.meta.forks') AS forks,
+        json_extract(value, '$.meta.archived') AS archived,
+        json_extract(value, '$.meta.pushed_at') AS pushed_at,
+        json_extract(value, '$.meta.license') AS license,
+        json_extract(value, '$.meta.description') AS description,
+        key AS linked_as,
+        fetched_at
+    FROM metadata WHERE source = 'github' AND json_extract(value, '$.status') = 'ok'""",
+    """CREATE VIEW link_status AS
+    SELECT u.url, u.verdict, c.reason, c.status, u.consecutive_failures, u.first_failed_at,
+        u.checked_at, o.file, o.line, o.entry, o.raw_url, o.kind
+    FROM urls u
+    LEFT JOIN checks c ON c.id = u.last_check_id
+    LEFT JOIN occurrences o ON o.url = u.url
+        AND o.run_id = (SELECT MAX(run_id) FROM occurrences WHERE url = u.url)""",
+]
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -993,6 +1093,36 @@ class Store:
                 old[key] = (value, fetched_at)
         for key in keys:
             self._undo.metadata[(source, key)] = old.get(key)
+    def record_history(self, run_id: int, rows: Iterable[Mapping[str, Any]]) -> None:
+        """This run's observations (``kind`` repo/paper, ``key``, ``stars``, ``forks``,
+        ``archived``, ``pushed_at``, ``citations``): the trends' raw material."""
+        now = utc_now()
+        values = [
+            (run_id, now, r["kind"], r["key"], r.get("stars"), r.get("forks"),
+             None if r.get("archived") is None else int(bool(r["archived"])),
+             r.get("pushed_at"), r.get("citations"))
+            for r in rows
+        ]  # fmt: skip
+        if not values:
+            return
+        with self._write():
+            self._conn.executemany(
+                "INSERT INTO metadata_history (run_id, recorded_at, kind, key, stars, forks, "
+                "archived, pushed_at, citations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                values,
+            )
+
+    def metadata_history(self, kind: str, keys: list[str]) -> list[dict[str, Any]]:
+        """Every observation of ``keys`` (oldest first per key)."""
+        rows: list[dict[str, Any]] = []
+        for part in _chunks(sorted(set(keys))):
+            rows += self._query(
+                "SELECT key, recorded_at, stars, forks, archived, pushed_at, citations "
+                f"FROM metadata_history WHERE kind = ? AND key IN ({_marks(part)}) "
+                "ORDER BY key, recorded_at, id",
+                [kind, *part],
+            )
+        return rows
 
     def get_state(self, key: str) -> dict[str, Any] | None:
         rows = self._query("SELECT value FROM state WHERE key = ?", [key])

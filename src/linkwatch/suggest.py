@@ -27,13 +27,16 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .config import Settings
+from .enrich import Enrichment
 from .enrich.arxiv import ARXIV_SOURCE, SEARCH_SOURCE, normalize_title, paper_from_json
 from .enrich.github import SOURCE as GITHUB_SOURCE
+from .enrich.s2 import s2_for_entry, stored_papers
 from .enrich.wayback import stored_snapshots
 from .errors import CannotJudge
 from .models import (
@@ -45,13 +48,15 @@ from .models import (
     PaperMeta,
     RedirectKind,
     RepoMeta,
+    S2Paper,
     Suggestion,
     Target,
     UrlInfo,
     Verdict,
 )
+from .trends import repo_trends
 from .urls import classify, normalize, strip_tracking
-from .venues import find_venue
+from .venues import KNOWN_VENUES, find_venue
 
 if TYPE_CHECKING:
     from .store import Store
@@ -70,6 +75,7 @@ PRIORITY: tuple[str, ...] = (
     "archived",
     "arxiv",
     "venue",
+    "doi",
 )
 KINDS = frozenset(PRIORITY)
 _RANK = {Confidence.LOW: 0, Confidence.MEDIUM: 1, Confidence.HIGH: 2}
@@ -108,10 +114,7 @@ class SuggestionMismatch(CannotJudge, ValueError):
 def suggest(
     documents: list[Document],
     results: Mapping[str, LinkResult],
-    papers: Mapping[str, PaperMeta],
-    repos: Mapping[str, RepoMeta],
-    title_hits: Mapping[str, PaperMeta],
-    snapshots: Mapping[str, str],
+    found: Enrichment,
     settings: Settings,
     sources: Mapping[str, bytes] | None = None,
 ) -> list[Suggestion]:
@@ -120,25 +123,20 @@ def suggest(
     For a patch, pass the result through ``select`` (default: medium and up); to
     pick kinds before overlaps are settled, use ``select(candidates(...), …)``.
     """
-    found = candidates(documents, results, papers, repos, title_hits, snapshots, settings, sources)
-    return resolve(found)
+    return resolve(candidates(documents, results, found, settings, sources))
 
 
 def candidates(
     documents: list[Document],
     results: Mapping[str, LinkResult],
-    papers: Mapping[str, PaperMeta],
-    repos: Mapping[str, RepoMeta],
-    title_hits: Mapping[str, PaperMeta],
-    snapshots: Mapping[str, str],
+    found: Enrichment,
     settings: Settings,
     sources: Mapping[str, bytes] | None = None,
 ) -> list[Suggestion]:
     """Every candidate edit for ``documents``, overlapping ones included (see ``select``).
 
-    ``results`` is keyed by ``urls.normalize(link.url)``, ``papers`` by arXiv id,
-    ``repos`` by lower-cased ``owner/repo``, ``title_hits`` by entry title and
-    ``snapshots`` (Wayback URLs) by normalised URL. ``sources`` (file → bytes as read
+    ``results`` is keyed by ``urls.normalize(link.url)``; ``found`` holds what the
+    enrichers know (see ``enrich.Enrichment`` for its keys). ``sources`` (file → bytes as read
     from disk) is needed for edits outside a URL's own text (insertions, removing a
     duplicate, an arXiv-only entry's new venue); without it only URL and venue
     replacements are proposed.
@@ -149,9 +147,11 @@ def candidates(
         venue_sep = _venue_separator(doc)
         for link in doc.links:
             if link.target is Target.WEB:
-                out.extend(_link_suggestions(link, results, repos, snapshots, settings, data))
+                out.extend(
+                    _link_suggestions(link, results, found.repos, found.snapshots, settings, data)
+                )
         for entry in doc.entries:
-            out.extend(_entry_suggestions(entry, papers, title_hits, data, venue_sep))
+            out.extend(_entry_suggestions(entry, found, data, venue_sep))
     return sorted(out, key=_order)
 
 
@@ -223,10 +223,7 @@ class StoredInputs:
     """What ``candidates`` needs besides the documents, as the store last saw it."""
 
     results: dict[str, LinkResult]
-    papers: dict[str, PaperMeta]
-    repos: dict[str, RepoMeta]
-    title_hits: dict[str, PaperMeta]
-    snapshots: dict[str, str]
+    enrichment: Enrichment
 
 
 def https_twins(documents: list[Document]) -> list[str]:
@@ -277,13 +274,15 @@ def stored_inputs(store: Store, documents: list[Document]) -> StoredInputs:
         for key, (value, _) in store.get_metadata(SEARCH_SOURCE, list(titles)).items()
         if value and value.get("paper")
     }
-    return StoredInputs(
-        results=store.latest_results(keys),
+    enrichment = Enrichment(
         papers=papers,
         repos=repos,
         title_hits=hits,
         snapshots=stored_snapshots(store, keys),
+        s2=stored_papers(store, documents, hits),
+        trends=repo_trends(store.metadata_history("repo", list(repos)), datetime.now(UTC)),
     )
+    return StoredInputs(results=store.latest_results(keys), enrichment=enrichment)
 
 
 # ---------------------------------------------------------------- per link
@@ -498,28 +497,29 @@ def _insert(
 
 def _entry_suggestions(
     entry: Entry,
-    papers: Mapping[str, PaperMeta],
-    title_hits: Mapping[str, PaperMeta],
+    found: Enrichment,
     data: bytes | None,
     venue_sep: str,
 ) -> list[Suggestion]:
-    found: list[Suggestion] = []
+    out: list[Suggestion] = []
     if data is not None:
-        found.extend(_duplicates(entry, data))
+        out.extend(_duplicates(entry, data))
     arxiv_ids = [
         info.arxiv_id
         for info in (_classify(link.url) for link in entry.links if link.target is Target.WEB)
         if info.arxiv_id
     ]
-    if arxiv_ids:
-        paper = papers.get(arxiv_ids[0])
-        if paper is not None:
-            found.extend(_venue(entry, paper, data, venue_sep))
-    elif data is not None:
-        hit = title_hits.get(entry.title)
+    s2 = s2_for_entry(entry, found)
+    published = _published_venue(found.papers.get(arxiv_ids[0]) if arxiv_ids else None, s2)
+    if published is not None:
+        out.extend(_venue(entry, published, data, venue_sep))
+        if s2 is not None and data is not None:
+            out.extend(_doi_link(entry, s2, data))
+    if not arxiv_ids and data is not None:
+        hit = found.title_hits.get(entry.title)
         if hit is not None:
-            found.extend(_arxiv_link(entry, hit, data))
-    return found
+            out.extend(_arxiv_link(entry, hit, data))
+    return out
 
 
 def _duplicates(entry: Entry, data: bytes) -> list[Suggestion]:
@@ -555,26 +555,48 @@ def _duplicates(entry: Entry, data: bytes) -> list[Suggestion]:
 
 def _arxiv_link(entry: Entry, paper: PaperMeta, data: bytes) -> list[Suggestion]:
     """An entry without an arXiv link whose title search found the paper → add one."""
+    url = f"https://arxiv.org/abs/{paper.arxiv_id}"
+    why = f"arXiv paper found by title: {paper.title}"
+    return _link_insertion(entry, "arXiv", url, data, "arxiv", Confidence.MEDIUM, why)
+
+
+def _doi_link(entry: Entry, s2: S2Paper, data: bytes) -> list[Suggestion]:
+    """A preprint (no venue, or arXiv) that S2 knows as published with a DOI → link it."""
+    if not s2.doi or (entry.venue is not None and entry.venue.name != "arXiv"):
+        return []
+    if any(s2.doi.lower() in link.url.lower() for link in entry.links):
+        return []
+    url = f"https://doi.org/{s2.doi}"
+    why = f"published as {s2.venue} {s2.year or ''}".rstrip() + " (Semantic Scholar): DOI"
+    return _link_insertion(entry, "DOI", url, data, "doi", Confidence.LOW, why)
+
+
+def _link_insertion(
+    entry: Entry,
+    label: str,
+    url: str,
+    data: bytes,
+    kind: str,
+    confidence: Confidence,
+    why: str,
+) -> list[Suggestion]:
+    """A ``[[label](url)]`` (or `` [label](url)``) after the entry's last first-line link."""
     first_line = [link for link in entry.links if link.line == entry.line]
     spans = [(link, _markup_span(data, link)) for link in first_line]
     spans = [(link, span) for link, span in spans if span is not None]
     if not spans:
         return []
     _, (start, end) = spans[-1]
-    url = f"https://arxiv.org/abs/{paper.arxiv_id}"
     wrapped = data[start : start + 2] == b"[["
-    text = f"[[arXiv]({url})]" if wrapped else f" [arXiv]({url})"
-    why = f"arXiv paper found by title: {paper.title}"
-    return [_insert(entry.file, data, end, text, "arxiv", Confidence.MEDIUM, why)]
+    text = f"[[{label}]({url})]" if wrapped else f" [{label}]({url})"
+    return [_insert(entry.file, data, end, text, kind, confidence, why)]
 
 
-def _venue(entry: Entry, paper: PaperMeta, data: bytes | None, sep: str) -> list[Suggestion]:
-    """The venue arXiv names (journal_ref, else comment) when it differs from the entry's."""
-    published = _published_venue(paper)
-    if published is None:
-        return []
-    name, year, source = published
-    why = f"arXiv {source} says {name}{f' {year}' if year else ''}"
+def _venue(
+    entry: Entry, published: tuple[str, int | None, str], data: bytes | None, sep: str
+) -> list[Suggestion]:
+    """The published venue (``_published_venue``) when it differs from the entry's."""
+    name, year, why = published
     venue = entry.venue
     if venue is not None:
         same_name = venue.name.lower() == name.lower()
@@ -616,13 +638,23 @@ def _venue(entry: Entry, paper: PaperMeta, data: bytes | None, sep: str) -> list
     return [_insert(entry.file, data, at + len(title), text, "venue", Confidence.LOW, why)]
 
 
-def _published_venue(paper: PaperMeta) -> tuple[str, int | None, str] | None:
-    """(venue, year, which field said so): journal_ref first, then the comment."""
+def _published_venue(
+    paper: PaperMeta | None, s2: S2Paper | None
+) -> tuple[str, int | None, str] | None:
+    """(venue, year, the evidence in words): Semantic Scholar's publication venue when it is
+    one lists name (CVPR, TPAMI …), else arXiv's journal_ref, else its comment."""
+    if s2 is not None and s2.venue in KNOWN_VENUES and s2.venue != "arXiv":
+        full = f" ({s2.venue_full})" if s2.venue_full and s2.venue_full != s2.venue else ""
+        year = f" {s2.year}" if s2.year else ""
+        return s2.venue, s2.year, f"Semantic Scholar says {s2.venue}{year}{full}"
+    if paper is None:
+        return None
     for source, text in (("journal_ref", paper.journal_ref), ("comment", paper.comment)):
         if text and not _NOT_PUBLISHED.search(text):
             found = find_venue(text)
             if found is not None and found.name != "arXiv":
-                return found.name, found.year, source
+                year = f" {found.year}" if found.year else ""
+                return found.name, found.year, f"arXiv {source} says {found.name}{year}"
     return None
 
 

@@ -60,6 +60,7 @@ _CANONICAL = {
     "arxiv": "arXiv",
     "corr": "arXiv",
 }
+KNOWN_VENUES = frozenset(_CANONICAL.values())
 # longest first, so "siggraph asia" wins over "siggraph"; "mm" only as "ACM MM"
 _NAMES = sorted((k for k in _CANONICAL if k != "mm"), key=len, reverse=True)
 _NAME = "|".join(r"[ \t]?".join(map(re.escape, n.split(" "))) for n in _NAMES)
@@ -100,3 +101,79 @@ def find_venue(text: str) -> VenueMatch | None:
     key = " ".join(m.group("name").lower().split())
     name = _CANONICAL.get(key) or _CANONICAL.get(key.replace(" ", ""), m.group("name"))
     return VenueMatch(name, _year(m), m.group(0), m.start(), m.end())
+
+
+# Publication venues as bibliographic databases (Semantic Scholar, DBLP, Crossref) name
+# them → the short name lists use. Matched on a normalised form (lower case, no years,
+# ordinals, "Proceedings of the", publisher prefixes or punctuation), longest first.
+_LONG_NAMES = {
+    "computer vision and pattern recognition": "CVPR",
+    "computer vision and pattern recognition workshops": "CVPRW",
+    "international conference on computer vision": "ICCV",
+    "international conference on computer vision workshops": "ICCVW",
+    "european conference on computer vision": "ECCV",
+    "neural information processing systems": "NeurIPS",
+    "advances in neural information processing systems": "NeurIPS",
+    "international conference on learning representations": "ICLR",
+    "international conference on machine learning": "ICML",
+    "winter conference on applications of computer vision": "WACV",
+    "workshop winter conference on applications of computer vision": "WACV",
+    "workshop on applications of computer vision": "WACV",
+    "transactions on pattern analysis and machine intelligence": "TPAMI",
+    "transactions on image processing": "TIP",
+    "transactions on multimedia": "TMM",
+    "transactions on circuits and systems for video technology": "TCSVT",
+    "transactions on neural networks and learning systems": "TNNLS",
+    "international journal of computer vision": "IJCV",
+    "journal of machine learning research": "JMLR",
+    "transactions on graphics": "TOG",
+    "aaai conference on artificial intelligence": "AAAI",
+    "international joint conference on artificial intelligence": "IJCAI",
+    "british machine vision conference": "BMVC",
+    "asian conference on computer vision": "ACCV",
+    "medical image computing and computer assisted intervention": "MICCAI",
+    "acm multimedia": "ACM MM",
+    "international conference on multimedia": "ACM MM",
+    "annual meeting of the association for computational linguistics": "ACL",
+    "conference on empirical methods in natural language processing": "EMNLP",
+    "north american chapter of the association for computational linguistics": "NAACL",
+    "international conference on robotics and automation": "ICRA",
+    "international conference on intelligent robots and systems": "IROS",
+    "international conference on acoustics speech and signal processing": "ICASSP",
+    "international conference on image processing": "ICIP",
+    "international conference on multimedia and expo": "ICME",
+    "international conference on 3d vision": "3DV",
+    "arxiv org": "arXiv",
+    "arxiv": "arXiv",
+}
+_DROP = re.compile(
+    r"\b(?:(?:19|20)\d\d|\d+(?:st|nd|rd|th)|proceedings|of the|proc|ieee|cvf|acm|siam|"
+    r"first|second|third|fourth|fifth|annual)\b"
+)
+
+
+def _plain(name: str) -> str:
+    text = re.sub(r"[^a-z0-9]+", " ", name.lower())
+    return re.sub(r"\s+", " ", _DROP.sub(" ", text)).strip()
+
+
+_PLAIN_NAMES = {_plain(k): v for k, v in _LONG_NAMES.items()}
+
+
+def short_venue(name: str | None, alternate_names: tuple[str, ...] | list[str] = ()) -> str | None:
+    """``"IEEE/CVF Conference on Computer Vision and Pattern Recognition"`` → ``"CVPR"``;
+    ``None`` when neither the name, its alternates nor an acronym in it is known."""
+    if not name:
+        return None
+    plain = _plain(name)
+    if plain in _PLAIN_NAMES:
+        return _PLAIN_NAMES[plain]
+    for candidate in (name, *alternate_names):
+        key = re.sub(r"[ \t]+", " ", candidate.strip().lower())
+        if key in _CANONICAL and key != "mm":
+            return _CANONICAL[key]
+    for long, short in sorted(_PLAIN_NAMES.items(), key=lambda kv: -len(kv[0])):
+        if re.search(rf"(?<![a-z0-9]){re.escape(long)}(?![a-z0-9])", plain):
+            return short
+    found = find_venue(name)
+    return found.name if found is not None and found.name in _CANONICAL.values() else None

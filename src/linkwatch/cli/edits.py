@@ -97,16 +97,7 @@ def fix(
         fail(f"cannot read {exc.filename}: {exc.strerror}")
     found = _read_store(settings, lambda store: stored_inputs(store, documents))
     chosen = select(
-        candidates(
-            documents,
-            found.results,
-            found.papers,
-            found.repos,
-            found.title_hits,
-            found.snapshots,
-            settings,
-            sources,
-        ),
+        candidates(documents, found.results, found.enrichment, settings, sources),
         kinds,
         min_confidence,
     )

@@ -132,22 +132,38 @@ def entries(files: tuple[Path, ...], fmt: str) -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv", "markdown"]),
+    default="json",
+    show_default=True,
 )
+@click.option(
+    "--sort",
+    type=click.Choice(["stars", "citations", "year"]),
+    help="markdown: highest first (default: list order).",
+)
+@click.option("--badges", is_flag=True, help="markdown: stars as shields.io badges.")
 @db_option
 @click.option(
     "--output", "-o", type=click.Path(path_type=Path), help="Write here instead of stdout."
 )
 @click.pass_context
 def export(
-    ctx: click.Context, files: tuple[Path, ...], fmt: str, db: Path | None, output: Path | None
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    fmt: str,
+    sort: str | None,
+    badges: bool,
+    db: Path | None,
+    output: Path | None,
 ) -> None:
     """Every entry of FILES with its stored arXiv and GitHub metadata. No network.
 
     Metadata comes from the store that `linkwatch check` fills; entries it knows
     nothing about are exported with empty fields.
     """
-    from ..export import has_metadata, render_csv, render_json, stored_rows
+    from ..export import has_metadata, render_csv, render_json, render_markdown, stored_rows
     from ..store import Store
 
     settings = settings_from(ctx, db=db)
@@ -157,7 +173,10 @@ def export(
             rows, known = stored_rows(store, documents), has_metadata(store)
     else:
         rows, known = stored_rows(None, documents), False
-    text = render_csv(rows) if fmt == "csv" else render_json(rows)
+    if fmt == "markdown":
+        text = render_markdown(rows, sort=sort, badges=badges)
+    else:
+        text = render_csv(rows) if fmt == "csv" else render_json(rows)
     if not known:
         err_console.print(
             f"note: no metadata in {settings.db}; run `linkwatch check` first to fill it",

@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +21,9 @@ import aiohttp
 
 from .. import interrupt
 from ..config import Settings
-from ..models import LinkResult
+from ..models import Document, LinkResult
 from ..net import Network, proxy_for
+from . import Enrichment
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -122,6 +123,36 @@ async def find_snapshots(
         )
     known.update(asked)
     return {url: snap.url for url, snap in known.items() if snap is not None}
+
+
+class WaybackEnricher:
+    """The ``Enricher`` for dead links: their snapshots join ``Enrichment.snapshots``;
+    ``offline`` (no time left in the run) answers from the store only."""
+
+    def __init__(
+        self,
+        dead: Iterable[LinkResult],
+        settings: Settings,
+        client: aiohttp.ClientSession | Network,
+        *,
+        store: Store | None = None,
+        offline: bool = False,
+    ) -> None:
+        self.dead = list(dead)
+        self.settings = settings
+        self.client = client
+        self.store = store
+        self.offline = offline
+
+    async def enrich(self, documents: Sequence[Document], found: Enrichment) -> Enrichment:
+        if self.offline:
+            urls = [r.url for r in self.dead]
+            snapshots = stored_snapshots(self.store, urls) if self.store is not None else {}
+        else:
+            snapshots = await find_snapshots(
+                self.dead, self.settings, self.client, store=self.store
+            )
+        return replace(found, snapshots={**found.snapshots, **snapshots})
 
 
 def stored_snapshots(store: Store, urls: Iterable[str]) -> dict[str, str]:

@@ -335,13 +335,30 @@ def _entry_row(report: Item, entry: Mapping[str, Any]) -> str:
     if entry["github"]:
         g = entry["github"]
         repo = f"{escape(g['full_name'])} ★{g['stars']}"
+        trend = entry.get("trends") or {}
+        if trend.get("stars_gained_30d") is not None:
+            repo += f" ({trend['stars_gained_30d']:+d} in 30 d)"
+        if g.get("pushed_at"):
+            repo += f", last push {g['pushed_at'][:10]}"
         if g.get("archived"):
-            repo += " (archived)"
+            since = trend.get("archived_since")
+            repo += f" (archived{f', seen since {since[:10]}' if since else ''})"
     elif entry.get("repository"):
         repo = f"{escape(entry['repository'])} (no metadata)"
+    published = ""
+    if entry.get("s2"):
+        p = entry["s2"]
+        published = " ".join(str(v) for v in (p["venue"], p["year"]) if v)
+        if p.get("citations") is not None:
+            published += f", {p['citations']} citations"
+        if p.get("doi"):
+            published += f", doi:{p['doi']}"
     venue = escape(entry["venue"] or "")
     title = escape(_clip(entry["title"]))
-    return f"| {where(report, entry)} | {title} | {venue} | {arxiv} | {repo} |"
+    return (
+        f"| {where(report, entry)} | {title} | {venue} | {escape(published)} | {arxiv} "
+        f"| {repo} |"
+    )
 
 
 # ---------------------------------------------------------------- the page
@@ -438,10 +455,18 @@ def render_markdown(report: Item, fail_after: int | None = None) -> str:
     enriched = [
         e
         for e in report["entries"]
-        if e["arxiv"] or e["github"] or e["arxiv_found"] or e.get("repository") or e.get("arxiv_id")
+        if e["arxiv"]
+        or e["github"]
+        or e["arxiv_found"]
+        or e.get("s2")
+        or e.get("repository")
+        or e.get("arxiv_id")
     ]
     if enriched:
-        rows = ["| where | entry | venue | arXiv | repository |", "|---|---|---|---|---|"]
+        rows = [
+            "| where | entry | venue | published (Semantic Scholar) | arXiv | repository |",
+            "|---|---|---|---|---|---|",
+        ]
         rows += [_entry_row(report, e) for e in enriched]
         out += [f"## Entries with metadata ({len(enriched)})", ""]
         out += ["<details>", f"<summary>Show the table of {len(enriched)} entries</summary>", ""]

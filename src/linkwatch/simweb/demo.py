@@ -22,6 +22,7 @@ from ..net import Network
 from . import behaviours as b
 from .arxiv_api import SimArxiv, example_papers
 from .github_api import example_repos
+from .s2_api import SimS2, example_s2_papers
 from .scenario import Scenario
 from .server import SimWeb
 from .sites import (
@@ -47,6 +48,7 @@ def demo_scenario() -> Scenario:
     for host in ("www.google.com", "arxiv.org", "openaccess.thecvf.com", "www.bilibili.com"):
         sc.host(host, default=b.ok(title=f"{host} (simulated)"))
     sc.mount("export.arxiv.org", SimArxiv(example_papers()).handle)
+    SimS2(example_s2_papers()).mount(sc)
 
     github = example_repos()
     github.add_token(DEMO_TOKEN, "demo-bot")
@@ -117,6 +119,7 @@ def demo_settings(settings: Settings, web: SimWeb) -> Settings:
         allow_private=True,  # every simulated host lives on 127.0.0.1
         arxiv_api_url=web.direct_base("export.arxiv.org") + "/api/query",
         arxiv_interval=0.2,  # the simulated arXiv has no 3 s rule; the real one does
+        s2_interval=0.2,  # nor does the simulated Semantic Scholar its 1 request/s
         github_api_url=web.direct_base("api.github.com"),
         github_token=DEMO_TOKEN,
         host_spacing=min(settings.host_spacing, 0.05),

@@ -1,0 +1,3 @@
+from . import metadata_path
+
+print(metadata_path())
