@@ -65,7 +65,8 @@ _NAMES = sorted((k for k in _CANONICAL if k != "mm"), key=len, reverse=True)
 _NAME = "|".join(r"[ \t]?".join(map(re.escape, n.split(" "))) for n in _NAMES)
 _YEAR = r"(?:[ \t]*[-_,][ \t]*|[ \t]*)(?P<y4>(?:19|20)\d\d)(?!\d)|[ \t]*['’‘`-](?P<y2>\d\d)(?!\d)"
 _CORE = rf"(?<![A-Za-z0-9])(?P<name>{_NAME})(?![A-Za-z])(?:{_YEAR})?"
-_BRACKETED = re.compile(rf"[(\[（【][ \t]*{_CORE}[ \t]*[)\]）】]", re.IGNORECASE)
+_FIRST = "".join(sorted({n[0] for n in _NAMES}))  # a quick no at "(https" and "[paper"
+_BRACKETED = re.compile(rf"[(\[（【][ \t]*(?=[{_FIRST}]){_CORE}[ \t]*[)\]）】]", re.IGNORECASE)
 _PLAIN = re.compile(_CORE, re.IGNORECASE)
 _YEARISH = re.compile(r"(?:19|20)\d\d|['’‘`-]\d\d")  # cheap test before the slow _PLAIN scan
 
