@@ -50,7 +50,7 @@ def _documents(files: tuple[Path, ...]) -> list[Any]:
 RICH_TABLE_MAX = 2000
 """Above this many rows (or when stdout is not a terminal) the table is plain aligned
 text, written as it goes: rich lays out every row of a table in memory first."""
-PLAIN_WIDTH_MAX = 48  # a longer value overflows its column instead of widening it
+PLAIN_WIDTH_MAX = 48  # a longer section or title overflows its column instead of widening it
 
 
 def _emit(
@@ -76,12 +76,11 @@ def _emit(
         writer.writerows(rows)
     else:
         at = {k: i for i, k in enumerate(keys)}
-        where = [at["file"], at["line"]]
-        column = at.get("column")
+        file, line, column = at["file"], at["line"], at.get("column")
         picks = [at[k] for k in shown]
         table = [
             [
-                f"{row[where[0]]}:{row[where[1]]}" + (f":{row[column]}" if column else ""),
+                f"{row[file]}:{row[line]}" + ("" if column is None else f":{row[column]}"),
                 *("" if row[i] is None else str(row[i]) for i in picks),
             ]
             for row in rows
@@ -102,9 +101,10 @@ def _emit(
 
 def _plain_table(out: Any, title: str, header: list[str], table: list[list[str]]) -> None:
     widths = [len(h) for h in header]
+    caps = [PLAIN_WIDTH_MAX if h in ("section", "entry", "title") else 10**6 for h in header]
     for cells in table:
         for i, cell in enumerate(cells[:-1]):
-            if widths[i] < len(cell) <= PLAIN_WIDTH_MAX:
+            if widths[i] < len(cell) <= caps[i]:
                 widths[i] = len(cell)
     out.write(title + "\n")
     for cells in [header, *table]:
