@@ -387,6 +387,7 @@ class _Walker:
         buf = self.buf
         sinks = self.sinks
         frames = self.frames
+        drafts = self.drafts
         bare_hint = _BARE_HINT.search
         find = buf.find
         run_s = run_e = -1  # the current run of plain text, bytes [run_s, run_e)
@@ -430,9 +431,36 @@ class _Walker:
             tag = ev.get("Start")
             if tag is not None:
                 if tag.__class__ is dict:
-                    info = tag.get("Link") or tag.get("Image")
+                    info = tag.get("Link")
+                    kind = "Link"
+                    if info is None:
+                        info = tag.get("Image")
+                        kind = "Image"
                     if info is not None:
-                        frame = self._open_link("Image" if "Image" in tag else "Link", info, rng)
+                        if info["link_type"] == "Inline" and not self.in_image:
+                            # the common case inline: ``[label](url)`` written as parsed
+                            dest = info["dest_url"]
+                            raw = dest.encode()
+                            e = rng["end"]
+                            at = e - len(raw) - 1
+                            if buf_startswith(buf, b"](" + raw + b")", at - 2):
+                                syntax = "inline" if kind == "Link" else "image"
+                                d = _Draft(at, e - 1, dest, "", syntax, self.cur_heading)
+                                drafts.append(d)
+                                ctx = self.ctx
+                                if ctx is not None:
+                                    ctx.drafts.append(d)
+                                    ctx.blanks.append((rng["start"], e))
+                                    if not ctx.title_done:
+                                        ctx.title_done = True
+                                        self._resink()
+                                if kind == "Image":
+                                    self.in_image += 1
+                                frame = _LinkFrame(d, kind, rng["start"], e, rng)
+                                frames.append(frame)
+                                sinks.append(frame.parts)
+                                continue
+                        frame = self._open_link(kind, info, rng)
                         frames.append(frame)
                         sinks.append(frame.parts)
                         continue
@@ -442,11 +470,16 @@ class _Walker:
             if tag is not None:
                 if tag == "Link" or tag == "Image":
                     frame = frames.pop()
-                    if sinks and sinks[-1] is frame.parts:
+                    parts = frame.parts
+                    if sinks and sinks[-1] is parts:
                         sinks.pop()
                     else:
                         self._resink()
-                    self._close_link(frame, last)
+                    d = frame.draft
+                    if tag == "Link" and d is not None and d.pos >= 0:
+                        d.label = " ".join("".join(parts).split())
+                    else:
+                        self._close_link(frame, last)
                     continue
                 self._end(tag, rng)
                 continue
