@@ -359,7 +359,7 @@ _urls = st.sampled_from(
 def _inline(draw: st.DrawFn) -> str:
     parts = []
     for _ in range(draw(st.integers(0, 5))):
-        kind = draw(st.integers(0, 9))
+        kind = draw(st.integers(0, 15))
         word, url = draw(_words), draw(_urls)
         parts.append(
             [
@@ -373,6 +373,12 @@ def _inline(draw: st.DrawFn) -> str:
                 f'<a href="{url}">{word}</a>',
                 f"[{word}](<{url}>)",
                 f"<!-- {url} -->",
+                f"~~{url}~~ _{url}_",
+                f"www.example.org/{word}",
+                "<!-- linkwatch-disable-line -->",
+                f"[^{word}]",
+                f"[{word}][ref] [ref]",
+                f"$x$ {url}",
             ][kind]
         )
     return " ".join(parts)
@@ -382,7 +388,7 @@ def _inline(draw: st.DrawFn) -> str:
 def _document(draw: st.DrawFn) -> str:
     lines = []
     for _ in range(draw(st.integers(1, 12))):
-        block = draw(st.integers(0, 7))
+        block = draw(st.integers(0, 9))
         text = draw(_inline())
         if block == 0:
             lines.append("#" * draw(st.integers(1, 4)) + " " + text)
@@ -396,6 +402,10 @@ def _document(draw: st.DrawFn) -> str:
             lines.append("> " + text)
         elif block == 6:
             lines.append(f"[ref]: {draw(_urls) or 'https://r.org'}")
+        elif block == 7:
+            lines += ["<div>", text, "<pre>", text, "</pre>", "</div>"]
+        elif block == 8:
+            lines.append(f"[^{draw(_words)}]: {text}")
         else:
             lines.append(text)
         lines.append(draw(st.sampled_from(["", "", "\r"])))
@@ -409,8 +419,10 @@ def test_property_never_raises_and_spans_slice_exactly(text: str, noise: bytes) 
         doc = extract_text(data, "gen.md")
         if doc.warnings and "invalid UTF-8" in doc.warnings[0]:
             continue  # a URL may then contain replacement characters
+        lines = re.split(r"\r\n|\r|\n", data.decode())
         for link in doc.links:
             assert data[link.start : link.end] == link.url.encode()
+            assert lines[link.line - 1][link.column - 1 :].startswith(link.url), link
         for entry in doc.entries:
             assert 0 <= entry.start <= entry.end <= len(data)
             if entry.venue:
