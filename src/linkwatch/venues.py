@@ -10,7 +10,7 @@ year is required (``CVPR tutorial`` is not a venue); inside brackets it is optio
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # canonical spelling ← lower-case spellings seen in lists
 _CANONICAL = {
@@ -71,8 +71,7 @@ _PLAIN = re.compile(_CORE, re.IGNORECASE)
 _YEARISH = re.compile(r"(?:19|20)\d\d|['’‘`-]\d\d")  # cheap test before the slow _PLAIN scan
 
 
-@dataclass(frozen=True, slots=True)
-class VenueMatch:
+class VenueMatch(NamedTuple):
     """A venue found in a piece of text; ``start``/``end`` are character offsets of ``raw``."""
 
     name: str
