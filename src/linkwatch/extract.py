@@ -986,14 +986,14 @@ class _Walker:
             links.append(link)
         entries = [
             Entry(
-                file=self.file,
-                line=src.line_col(ctx.start)[0] + 1,
-                section=paths[ctx.heading] if ctx.heading >= 0 else "",
-                title=ctx.title,
-                venue=ctx.venue,
-                links=tuple(d.link for d in ctx.drafts),  # type: ignore[misc]
-                start=src.to_data(ctx.start),
-                end=src.to_data(ctx.end),
+                file,
+                bisect_right(line_starts, ctx.start),  # 1-based line of the item's first byte
+                paths[ctx.heading] if ctx.heading >= 0 else "",
+                ctx.title,
+                ctx.venue,
+                tuple([d.link for d in ctx.drafts]),  # type: ignore[misc]
+                to_data(ctx.start) if shifted else ctx.start,
+                to_data(ctx.end) if shifted else ctx.end,
             )
             for ctx in self.closed
         ]
