@@ -469,9 +469,11 @@ def test_bare_url_keeps_non_ascii_symbols() -> None:
 def test_no_urls_from_html_pre_or_code() -> None:
     text = (
         "<pre>\nhttps://pre.example/a\n</pre>\n\n<code>\nhttps://code.example/b\n</code>\n\n"
-        "Text <code>https://inline-code.example/c</code> and https://after.example/d\n"
+        "Text <code>https://inline-code.example/c</code> and https://after.example/d\n\n"
+        '<p><code><a href="https://tag-in-code.example/e">x</a></code></p>\n'
     )
-    assert urls(text) == ["https://after.example/d"]
+    # an element inside <code> is still rendered as a link; text inside is not
+    assert urls(text) == ["https://after.example/d", "https://tag-in-code.example/e"]
 
 
 def test_one_word_footnote_is_not_a_link_definition() -> None:
@@ -572,10 +574,15 @@ def test_sections_with_years_one_level_down() -> None:
     ]
 
 
-def test_one_empty_heading_does_not_swallow_its_siblings() -> None:
+def test_empty_headings_do_not_swallow_their_siblings() -> None:
     text = "## Foo\n## Bar\n- A [p](https://a.example/1)\n## Baz\n- B [p](https://a.example/2)\n"
     doc = extract_text(text.encode(), "e.md")
     assert [e.section for e in doc.entries] == ["Bar", "Baz"]
+    # a flat table of contents-like run where several sections are empty
+    text = "".join(f"### {n}\n" + (f"- E{n} [p](https://a.example/{n})\n" if n % 2 else "")
+                   for n in range(1, 7))  # fmt: skip
+    doc = extract_text(text.encode(), "flat.md")
+    assert [e.section for e in doc.entries] == ["1", "3", "5"]
 
 
 # ---------------------------------------------------------------- inline ignore comments

@@ -18,9 +18,9 @@ inline ignore directives (``inline_ignore``).
 Sections follow the heading tree by level: a heading closes every open heading of
 its level or deeper. Lists that write one level for two (``### 2024`` directly
 followed by ``### Conference``, ``### Journal`` … ``### 2023``) get the obvious
-tree: when at least two headings of one level under one parent are each directly
-followed by a heading of that same level, those headings are group headings that
-hold the same-level headings after them.
+tree: when headings of one level under one parent are directly followed, at least
+twice, by a same-level heading of the same text (``Conference``), those headings
+are group headings that hold the same-level headings after them.
 
 Conventions: ``line`` and ``column`` are 1-based, ``column`` counts characters (not
 bytes); ``start``/``end`` are byte offsets into the file as read from disk. A
@@ -837,11 +837,11 @@ class _Walker:
         for m in list(_COMMENT.finditer(block)):
             self._comment(m.group(0), s + m.start(), s + m.end())
             blank(m)
-        for m in list(_VERBATIM.finditer(block)):
-            blank(m)
         visible = bytes(block)
-        self._tag_links(visible, s)
+        self._tag_links(visible, s)  # <code><a href=…> is still a link on GitHub
         for m in list(_TAG.finditer(visible)):
+            blank(m)
+        for m in list(_VERBATIM.finditer(visible)):  # but text in <pre>/<code> is not
             blank(m)
         if not _BARE_HINT.search(block):
             return
@@ -916,11 +916,16 @@ class _Walker:
             i < len(hs) - 1 and not h.content_after and hs[i + 1].level == h.level
             for i, h in enumerate(hs)
         ]
-        groups = Counter((parent[i], hs[i].level) for i in range(len(hs)) if grouping[i])
+        # the headings they head recur (Conference under 2024, 2023, …): a flat list
+        # of sections, some of them empty, is not mistaken for groups
+        heads = Counter(
+            (parent[i], hs[i].level, hs[i + 1].text) for i in range(len(hs)) if grouping[i]
+        )
         paths: list[str] = []
         open_: list[tuple[float, str]] = []
         for i, h in enumerate(hs):
-            level = h.level - 0.5 if grouping[i] and groups[(parent[i], h.level)] >= 2 else h.level
+            group = grouping[i] and heads[(parent[i], h.level, hs[i + 1].text)] >= 2
+            level = h.level - 0.5 if group else h.level
             while open_ and open_[-1][0] >= level:
                 open_.pop()
             if not (i == 0 and skip_h1):
