@@ -12,6 +12,8 @@ from click.testing import CliRunner
 from linkwatch.cli import LINK_KEYS, cli
 from linkwatch.data import example_list_path
 
+LINK_SHOWN = ["kind", "target", "section", "entry", "url"]
+
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 
 
@@ -82,3 +84,25 @@ def test_empty_and_invalid_utf8_warn_but_succeed(tmp_path: Path) -> None:
     result = run("links", str(empty), str(bad), "--format", "json")
     assert result.exit_code == 0
     assert "warning:" in result.output and "invalid UTF-8" in result.output
+
+
+def test_many_links_stream_as_plain_aligned_text_and_json_lines(tmp_path: Path) -> None:
+    """Above RICH_TABLE_MAX rows (and off a terminal) the table is plain text; JSON has
+    one link per line. Both carry every link."""
+    from linkwatch.cli.lists import RICH_TABLE_MAX
+
+    n = RICH_TABLE_MAX + 500
+    listing = tmp_path / "big.md"
+    listing.write_text(
+        "# Big\n\n" + "".join(f"- Entry {i} [paper](https://e.example/{i})\n" for i in range(n)),
+        encoding="utf-8",
+    )
+    table = run("links", str(listing)).output.splitlines()
+    assert table[0] == f"{n} links" and table[1].split() == ["where", *LINK_SHOWN]
+    assert len(table) == n + 2
+    url_at = {line.index("https://") for line in table[2:]}
+    assert len(url_at) == 1  # one column for the URL: aligned
+    out = run("links", str(listing), "--format", "json").output
+    lines = out.splitlines()
+    assert lines[0] == "[" and lines[-1] == "]" and len(lines) == n + 2
+    assert [row["url"] for row in json.loads(out)] == [f"https://e.example/{i}" for i in range(n)]

@@ -359,7 +359,7 @@ _urls = st.sampled_from(
 def _inline(draw: st.DrawFn) -> str:
     parts = []
     for _ in range(draw(st.integers(0, 5))):
-        kind = draw(st.integers(0, 9))
+        kind = draw(st.integers(0, 15))
         word, url = draw(_words), draw(_urls)
         parts.append(
             [
@@ -373,6 +373,12 @@ def _inline(draw: st.DrawFn) -> str:
                 f'<a href="{url}">{word}</a>',
                 f"[{word}](<{url}>)",
                 f"<!-- {url} -->",
+                f"~~{url}~~ _{url}_",
+                f"www.example.org/{word}",
+                "<!-- linkwatch-disable-line -->",
+                f"[^{word}]",
+                f"[{word}][ref] [ref]",
+                f"$x$ {url}",
             ][kind]
         )
     return " ".join(parts)
@@ -382,7 +388,7 @@ def _inline(draw: st.DrawFn) -> str:
 def _document(draw: st.DrawFn) -> str:
     lines = []
     for _ in range(draw(st.integers(1, 12))):
-        block = draw(st.integers(0, 7))
+        block = draw(st.integers(0, 9))
         text = draw(_inline())
         if block == 0:
             lines.append("#" * draw(st.integers(1, 4)) + " " + text)
@@ -396,6 +402,10 @@ def _document(draw: st.DrawFn) -> str:
             lines.append("> " + text)
         elif block == 6:
             lines.append(f"[ref]: {draw(_urls) or 'https://r.org'}")
+        elif block == 7:
+            lines += ["<div>", text, "<pre>", text, "</pre>", "</div>"]
+        elif block == 8:
+            lines.append(f"[^{draw(_words)}]: {text}")
         else:
             lines.append(text)
         lines.append(draw(st.sampled_from(["", "", "\r"])))
@@ -409,8 +419,10 @@ def test_property_never_raises_and_spans_slice_exactly(text: str, noise: bytes) 
         doc = extract_text(data, "gen.md")
         if doc.warnings and "invalid UTF-8" in doc.warnings[0]:
             continue  # a URL may then contain replacement characters
+        lines = re.split(r"\r\n|\r|\n", data.decode())
         for link in doc.links:
             assert data[link.start : link.end] == link.url.encode()
+            assert lines[link.line - 1][link.column - 1 :].startswith(link.url), link
         for entry in doc.entries:
             assert 0 <= entry.start <= entry.end <= len(data)
             if entry.venue:
@@ -457,9 +469,11 @@ def test_bare_url_keeps_non_ascii_symbols() -> None:
 def test_no_urls_from_html_pre_or_code() -> None:
     text = (
         "<pre>\nhttps://pre.example/a\n</pre>\n\n<code>\nhttps://code.example/b\n</code>\n\n"
-        "Text <code>https://inline-code.example/c</code> and https://after.example/d\n"
+        "Text <code>https://inline-code.example/c</code> and https://after.example/d\n\n"
+        '<p><code><a href="https://tag-in-code.example/e">x</a></code></p>\n'
     )
-    assert urls(text) == ["https://after.example/d"]
+    # an element inside <code> is still rendered as a link; text inside is not
+    assert urls(text) == ["https://after.example/d", "https://tag-in-code.example/e"]
 
 
 def test_one_word_footnote_is_not_a_link_definition() -> None:
@@ -560,10 +574,15 @@ def test_sections_with_years_one_level_down() -> None:
     ]
 
 
-def test_one_empty_heading_does_not_swallow_its_siblings() -> None:
+def test_empty_headings_do_not_swallow_their_siblings() -> None:
     text = "## Foo\n## Bar\n- A [p](https://a.example/1)\n## Baz\n- B [p](https://a.example/2)\n"
     doc = extract_text(text.encode(), "e.md")
     assert [e.section for e in doc.entries] == ["Bar", "Baz"]
+    # a flat table of contents-like run where several sections are empty
+    text = "".join(f"### {n}\n" + (f"- E{n} [p](https://a.example/{n})\n" if n % 2 else "")
+                   for n in range(1, 7))  # fmt: skip
+    doc = extract_text(text.encode(), "flat.md")
+    assert [e.section for e in doc.entries] == ["1", "3", "5"]
 
 
 # ---------------------------------------------------------------- inline ignore comments

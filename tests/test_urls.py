@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linkwatch.urls import classify, normalize, strip_tracking
 
@@ -175,3 +177,20 @@ def test_classify_keeps_fragment_and_host() -> None:
         "",
         None,
     )
+
+
+_URL_PART = st.text(alphabet="aZ09-._~!$'()*+,;=:@/?%&#\\ é", max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(["http://", "https://", "HTTP://"]),
+    st.sampled_from(["a.org", "A.org", "a.org.", "a.org:443", "x-y.a.org"]),
+    _URL_PART,
+)
+def test_already_normal_shortcut_agrees_with_the_full_parse(scheme: str, host: str, rest: str):
+    from linkwatch.urls import _NORMAL, _normalize_parsed
+
+    url = f"{scheme}{host}/{rest}"
+    if _NORMAL.fullmatch(url):
+        assert _normalize_parsed(url) == url

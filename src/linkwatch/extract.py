@@ -18,9 +18,9 @@ inline ignore directives (``inline_ignore``).
 Sections follow the heading tree by level: a heading closes every open heading of
 its level or deeper. Lists that write one level for two (``### 2024`` directly
 followed by ``### Conference``, ``### Journal`` … ``### 2023``) get the obvious
-tree: when at least two headings of one level under one parent are each directly
-followed by a heading of that same level, those headings are group headings that
-hold the same-level headings after them.
+tree: when headings of one level under one parent are directly followed, at least
+twice, by a same-level heading of the same text (``Conference``), those headings
+are group headings that hold the same-level headings after them.
 
 Conventions: ``line`` and ``column`` are 1-based, ``column`` counts characters (not
 bytes); ``start``/``end`` are byte offsets into the file as read from disk. A
@@ -30,6 +30,7 @@ must rewrite); a definition nobody uses is reported once on its own.
 
 from __future__ import annotations
 
+import gc
 import html
 import re
 import stat
@@ -387,6 +388,7 @@ class _Walker:
         buf = self.buf
         sinks = self.sinks
         frames = self.frames
+        drafts = self.drafts
         bare_hint = _BARE_HINT.search
         find = buf.find
         run_s = run_e = -1  # the current run of plain text, bytes [run_s, run_e)
@@ -430,9 +432,36 @@ class _Walker:
             tag = ev.get("Start")
             if tag is not None:
                 if tag.__class__ is dict:
-                    info = tag.get("Link") or tag.get("Image")
+                    info = tag.get("Link")
+                    kind = "Link"
+                    if info is None:
+                        info = tag.get("Image")
+                        kind = "Image"
                     if info is not None:
-                        frame = self._open_link("Image" if "Image" in tag else "Link", info, rng)
+                        if info["link_type"] == "Inline" and not self.in_image:
+                            # the common case inline: ``[label](url)`` written as parsed
+                            dest = info["dest_url"]
+                            raw = dest.encode()
+                            e = rng["end"]
+                            at = e - len(raw) - 1
+                            if buf_startswith(buf, b"](" + raw + b")", at - 2):
+                                syntax = "inline" if kind == "Link" else "image"
+                                d = _Draft(at, e - 1, dest, "", syntax, self.cur_heading)
+                                drafts.append(d)
+                                ctx = self.ctx
+                                if ctx is not None:
+                                    ctx.drafts.append(d)
+                                    ctx.blanks.append((rng["start"], e))
+                                    if not ctx.title_done:
+                                        ctx.title_done = True
+                                        self._resink()
+                                if kind == "Image":
+                                    self.in_image += 1
+                                frame = _LinkFrame(d, kind, rng["start"], e, rng)
+                                frames.append(frame)
+                                sinks.append(frame.parts)
+                                continue
+                        frame = self._open_link(kind, info, rng)
                         frames.append(frame)
                         sinks.append(frame.parts)
                         continue
@@ -442,11 +471,16 @@ class _Walker:
             if tag is not None:
                 if tag == "Link" or tag == "Image":
                     frame = frames.pop()
-                    if sinks and sinks[-1] is frame.parts:
+                    parts = frame.parts
+                    if sinks and sinks[-1] is parts:
                         sinks.pop()
                     else:
                         self._resink()
-                    self._close_link(frame, last)
+                    d = frame.draft
+                    if tag == "Link" and d is not None and d.pos >= 0:
+                        d.label = " ".join("".join(parts).split())
+                    else:
+                        self._close_link(frame, last)
                     continue
                 self._end(tag, rng)
                 continue
@@ -804,11 +838,11 @@ class _Walker:
         for m in list(_COMMENT.finditer(block)):
             self._comment(m.group(0), s + m.start(), s + m.end())
             blank(m)
-        for m in list(_VERBATIM.finditer(block)):
-            blank(m)
         visible = bytes(block)
-        self._tag_links(visible, s)
+        self._tag_links(visible, s)  # <code><a href=…> is still a link on GitHub
         for m in list(_TAG.finditer(visible)):
+            blank(m)
+        for m in list(_VERBATIM.finditer(visible)):  # but text in <pre>/<code> is not
             blank(m)
         if not _BARE_HINT.search(block):
             return
@@ -826,6 +860,16 @@ class _Walker:
         """The venue in the entry's own text: links, code, HTML and sub-items left out."""
         s, e = ctx.start, ctx.end
         buf = self.buf
+        chunk = buf[s:e]
+        text = chunk.decode("utf-8", "replace")
+        m = find_venue(text)
+        if m is None:
+            return None
+        a = s + (m.start if chunk.isascii() else len(text[: m.start].encode()))
+        b = a + len(m.raw.encode())
+        if not any(x < b and a < y for x, y in ctx.blanks):  # the usual case: outside links
+            to_data = self.src.to_data
+            return Venue(m.name, m.year, m.raw, to_data(a), to_data(b))
         pieces: list[bytes] = []
         starts: list[int] = []
         at = s
@@ -873,11 +917,16 @@ class _Walker:
             i < len(hs) - 1 and not h.content_after and hs[i + 1].level == h.level
             for i, h in enumerate(hs)
         ]
-        groups = Counter((parent[i], hs[i].level) for i in range(len(hs)) if grouping[i])
+        # the headings they head recur (Conference under 2024, 2023, …): a flat list
+        # of sections, some of them empty, is not mistaken for groups
+        heads = Counter(
+            (parent[i], hs[i].level, hs[i + 1].text) for i in range(len(hs)) if grouping[i]
+        )
         paths: list[str] = []
         open_: list[tuple[float, str]] = []
         for i, h in enumerate(hs):
-            level = h.level - 0.5 if grouping[i] and groups[(parent[i], h.level)] >= 2 else h.level
+            group = grouping[i] and heads[(parent[i], h.level, hs[i + 1].text)] >= 2
+            level = h.level - 0.5 if group else h.level
             while open_ and open_[-1][0] >= level:
                 open_.pop()
             if not (i == 0 and skip_h1):
@@ -943,14 +992,14 @@ class _Walker:
             links.append(link)
         entries = [
             Entry(
-                file=self.file,
-                line=src.line_col(ctx.start)[0] + 1,
-                section=paths[ctx.heading] if ctx.heading >= 0 else "",
-                title=ctx.title,
-                venue=ctx.venue,
-                links=tuple(d.link for d in ctx.drafts),  # type: ignore[misc]
-                start=src.to_data(ctx.start),
-                end=src.to_data(ctx.end),
+                file,
+                bisect_right(line_starts, ctx.start),  # 1-based line of the item's first byte
+                paths[ctx.heading] if ctx.heading >= 0 else "",
+                ctx.title,
+                ctx.venue,
+                tuple([d.link for d in ctx.drafts]),  # type: ignore[misc]
+                to_data(ctx.start) if shifted else ctx.start,
+                to_data(ctx.end) if shifted else ctx.end,
             )
             for ctx in self.closed
         ]
@@ -977,8 +1026,16 @@ def extract_text(data: bytes, file: str) -> Document:
     walker = _Walker(src, file)
     if src.bad_utf8:
         walker.warnings.append(f"{file}: invalid UTF-8, decoded with replacement characters")
-    walker.run()
-    return walker.document()
+    # hundreds of thousands of small objects and no reference cycles: the cyclic
+    # collector would only rescan them over and over (a third of the time on 5 MB)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        walker.run()
+        return walker.document()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def extract_file(path: Path, display_name: str | None = None) -> Document:

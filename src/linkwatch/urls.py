@@ -86,8 +86,20 @@ def _netloc(scheme: str, netloc: str) -> str:
     return f"{userinfo}{at}{host}{':' + port if port else ''}"
 
 
+# Already in normal form (lower-case host, no port, no escapes, no fragment): most
+# links of a list, returned as they are without the full parse.
+_NORMAL = re.compile(
+    r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*/[A-Za-z0-9\-._~!$'()*+,;=:@/]*"
+    r"(?:\?[A-Za-z0-9\-._~!$'()*+,;=:@/?]+)?"
+)
+
+
 def normalize(url: str) -> str:
     """The dedupe key: same resource written differently → same string."""
+    return url if _NORMAL.fullmatch(url) else _normalize_parsed(url)
+
+
+def _normalize_parsed(url: str) -> str:
     scheme, netloc, path, query, _ = _split(url)
     scheme = scheme.lower()
     if netloc:

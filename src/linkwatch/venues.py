@@ -10,7 +10,7 @@ year is required (``CVPR tutorial`` is not a venue); inside brackets it is optio
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # canonical spelling ← lower-case spellings seen in lists
 _CANONICAL = {
@@ -66,13 +66,13 @@ _NAMES = sorted((k for k in _CANONICAL if k != "mm"), key=len, reverse=True)
 _NAME = "|".join(r"[ \t]?".join(map(re.escape, n.split(" "))) for n in _NAMES)
 _YEAR = r"(?:[ \t]*[-_,][ \t]*|[ \t]*)(?P<y4>(?:19|20)\d\d)(?!\d)|[ \t]*['’‘`-](?P<y2>\d\d)(?!\d)"
 _CORE = rf"(?<![A-Za-z0-9])(?P<name>{_NAME})(?![A-Za-z])(?:{_YEAR})?"
-_BRACKETED = re.compile(rf"[(\[（【][ \t]*{_CORE}[ \t]*[)\]）】]", re.IGNORECASE)
+_FIRST = "".join(sorted({n[0] for n in _NAMES}))  # a quick no at "(https" and "[paper"
+_BRACKETED = re.compile(rf"[(\[（【][ \t]*(?=[{_FIRST}]){_CORE}[ \t]*[)\]）】]", re.IGNORECASE)
 _PLAIN = re.compile(_CORE, re.IGNORECASE)
 _YEARISH = re.compile(r"(?:19|20)\d\d|['’‘`-]\d\d")  # cheap test before the slow _PLAIN scan
 
 
-@dataclass(frozen=True, slots=True)
-class VenueMatch:
+class VenueMatch(NamedTuple):
     """A venue found in a piece of text; ``start``/``end`` are character offsets of ``raw``."""
 
     name: str

@@ -43,30 +43,69 @@ def _documents(files: tuple[Path, ...]) -> list[Any]:
     return docs
 
 
+RICH_TABLE_MAX = 2000
+"""Above this many rows (or when stdout is not a terminal) the table is plain aligned
+text, written as it goes: rich lays out every row of a table in memory first."""
+PLAIN_WIDTH_MAX = 48  # a longer section or title overflows its column instead of widening it
+
+
 def _emit(
-    rows: list[dict[str, Any]], keys: tuple[str, ...], fmt: str, title: str, shown: tuple[str, ...]
+    rows: list[tuple[Any, ...]], keys: tuple[str, ...], fmt: str, title: str, shown: tuple[str, ...]
 ) -> None:
-    """json/csv carry every key; the terminal table shows ``shown`` with file:line:column."""
+    """json/csv carry every key; the terminal table shows ``shown`` with file:line:column.
+
+    ``rows`` are tuples in ``keys`` order. JSON is one array with one object per line,
+    written as it goes, so 100,000 links take seconds and little memory.
+    """
+    out = sys.stdout
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        dumps = json.JSONEncoder(ensure_ascii=False).encode
+        out.write("[")
+        for i, row in enumerate(rows):
+            out.write(("," if i else "") + "\n" + dumps(dict(zip(keys, row, strict=True))))
+        out.write("\n]\n" if rows else "]\n")
     elif fmt == "csv":
         import csv
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=keys, lineterminator="\n")
-        writer.writeheader()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(keys)
         writer.writerows(rows)
     else:
-        from rich.table import Table
+        at = {k: i for i, k in enumerate(keys)}
+        file, line, column = at["file"], at["line"], at.get("column")
+        picks = [at[k] for k in shown]
+        table = [
+            [
+                f"{row[file]}:{row[line]}" + ("" if column is None else f":{row[column]}"),
+                *("" if row[i] is None else str(row[i]) for i in picks),
+            ]
+            for row in rows
+        ]
+        if console.is_terminal and len(table) <= RICH_TABLE_MAX:
+            from rich.table import Table
 
-        table = Table(title=title, show_lines=False)
-        table.add_column("where", no_wrap=True)
-        for key in shown:
-            table.add_column(key, overflow="fold")
-        for row in rows:
-            column = f":{row['column']}" if "column" in row else ""
-            where = f"{row['file']}:{row['line']}{column}"
-            table.add_row(where, *("" if row[k] is None else str(row[k]) for k in shown))
-        console.print(table)
+            rich_table = Table(title=title, show_lines=False)
+            rich_table.add_column("where", no_wrap=True)
+            for key in shown:
+                rich_table.add_column(key, overflow="fold")
+            for cells in table:
+                rich_table.add_row(*cells)
+            console.print(rich_table)
+            return
+        _plain_table(out, title, ["where", *shown], table)
+
+
+def _plain_table(out: Any, title: str, header: list[str], table: list[list[str]]) -> None:
+    widths = [len(h) for h in header]
+    caps = [PLAIN_WIDTH_MAX if h in ("section", "entry", "title") else 10**6 for h in header]
+    for cells in table:
+        for i, cell in enumerate(cells[:-1]):
+            if widths[i] < len(cell) <= caps[i]:
+                widths[i] = len(cell)
+    out.write(title + "\n")
+    for cells in [header, *table]:
+        out.write("  ".join(c.ljust(w) for c, w in zip(cells[:-1], widths, strict=False)))
+        out.write("  " + cells[-1] + "\n")
 
 
 _FORMAT = click.option(
@@ -80,24 +119,27 @@ _FORMAT = click.option(
 @_FORMAT
 def links(files: tuple[Path, ...], fmt: str) -> None:
     """Every link in FILES with file:line:column, section, entry and kind. No network."""
+    from functools import lru_cache
+
     from ..urls import normalize
 
+    key = lru_cache(maxsize=None)(normalize)
     rows = [
-        {
-            "url": link.url,
-            "normalized": normalize(link.url),
-            "file": link.file,
-            "line": link.line,
-            "column": link.column,
-            "start": link.start,
-            "end": link.end,
-            "label": link.label,
-            "kind": link.kind.value,
-            "target": link.target.value,
-            "section": link.section,
-            "entry": link.entry,
-            "syntax": link.syntax,
-        }
+        (
+            link.url,
+            key(link.url),
+            link.file,
+            link.line,
+            link.column,
+            link.start,
+            link.end,
+            link.label,
+            link.kind.value,
+            link.target.value,
+            link.section,
+            link.entry,
+            link.syntax,
+        )
         for doc in _documents(files)
         for link in doc.links
     ]
@@ -110,16 +152,16 @@ def links(files: tuple[Path, ...], fmt: str) -> None:
 def entries(files: tuple[Path, ...], fmt: str) -> None:
     """The entries (list items and table rows with links) of FILES: title, venue, section."""
     rows = [
-        {
-            "file": e.file,
-            "line": e.line,
-            "section": e.section,
-            "title": e.title,
-            "venue": e.venue.name if e.venue else None,
-            "venue_raw": e.venue.raw if e.venue else None,
-            "year": e.venue.year if e.venue else None,
-            "links": [link.url for link in e.links] if fmt == "json" else len(e.links),
-        }
+        (
+            e.file,
+            e.line,
+            e.section,
+            e.title,
+            e.venue.name if e.venue else None,
+            e.venue.raw if e.venue else None,
+            e.venue.year if e.venue else None,
+            [link.url for link in e.links] if fmt == "json" else len(e.links),
+        )
         for doc in _documents(files)
         for e in doc.entries
     ]
