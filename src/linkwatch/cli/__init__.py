@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from .. import __version__
 from ..config import Settings, load_settings
@@ -41,7 +42,7 @@ err_console = Console(stderr=True)
 
 def fail(message: str, code: int = EXIT_USAGE) -> None:
     """One clear line on stderr and a defined exit code; never a traceback."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     sys.exit(code)
 
 
