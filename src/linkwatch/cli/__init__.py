@@ -57,7 +57,7 @@ def user_errors() -> Iterator[None]:
     check is 130, not click's "Aborted!". Anything else is a bug (``run_guarded``)."""
     try:
         yield
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, click.exceptions.Abort):  # Ctrl-C, also at a prompt
         err_console.print("interrupted", highlight=False)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:
