@@ -95,9 +95,7 @@ async def test_a_full_disk_exits_3_and_leaves_the_store_as_it_was(simweb, tmp_pa
 
 
 @pytest.mark.parametrize("kind", ["a file", "under a file"])
-async def test_an_unusable_out_is_exit_2_before_any_request(
-    simweb, tmp_path: Path, kind: str
-):
+async def test_an_unusable_out_is_exit_2_before_any_request(simweb, tmp_path: Path, kind: str):
     web, db = await first_night(simweb, tmp_path)
     before = snapshot(db)
     (tmp_path / "notes.txt").write_text("not a directory\n")
@@ -109,9 +107,7 @@ async def test_an_unusable_out_is_exit_2_before_any_request(
     assert web.log == [] and snapshot(db) == before
 
 
-async def test_an_out_in_a_read_only_directory_is_exit_2_before_any_request(
-    simweb, tmp_path: Path
-):
+async def test_an_out_in_a_read_only_directory_is_exit_2_before_any_request(simweb, tmp_path: Path):
     """chattr +i makes the directory unwritable even for root (tests run as root)."""
     web, db = await first_night(simweb, tmp_path)
     before = snapshot(db)

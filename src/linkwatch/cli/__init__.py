@@ -36,8 +36,10 @@ from ..errors import (
 
 __all__ = ["EXIT_BROKEN", "EXIT_CANNOT_JUDGE", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE"]
 
-console = Console()
-err_console = Console(stderr=True)
+# soft wrap: lines are never cut at 80 columns, which is what rich assumes when the output
+# is a file or a CI log rather than a terminal
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> None:
