@@ -92,7 +92,7 @@ async def test_one_run_end_to_end(simweb, tmp_path: Path, listing: Path):
     assert links["#nowhere"]["verdict"] == "dead" and links["#nowhere"]["state"] == "broken"
     assert outcome.exit_code == 1  # the missing anchor is broken at once
     names = sorted(p.name for p in outcome.paths)
-    assert names == ["report.json", "report.md", "suggestions.patch"]
+    assert names == ["report.json", "report.md", "report.sarif", "suggestions.patch"]
     md = (settings.out / "report.md").read_text()
     assert "## Broken links (1)" in md and "#nowhere" in md
     assert "https://old.example/paper" in (settings.out / "suggestions.patch").read_text()
