@@ -59,7 +59,9 @@ def child_env(**extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("LINKWATCH_") and k not in ("GITHUB_TOKEN", "GITHUB_STEP_SUMMARY")
+        if not k.startswith("LINKWATCH_")
+        and k not in ("GITHUB_TOKEN", "GITHUB_STEP_SUMMARY")
+        and not k.lower().endswith("_proxy")  # the simweb is reached directly
     }
     env.update(extra)
     return env

@@ -5,6 +5,7 @@ when it can be known up front, and the store left exactly as it was on every pat
 
 from __future__ import annotations
 
+import asyncio
 import os
 import resource
 import sqlite3
@@ -44,9 +45,9 @@ def one_line(stderr: str) -> str:
     return lines[0]
 
 
-async def web_and_list(simweb, workdir: Path, count: int = 30) -> SimWeb:
+async def web_and_list(simweb, workdir: Path, count: int = 30, delay: float = 0.0) -> SimWeb:
     sc = Scenario()
-    sc.host("site.example", default=b.ok(title="page"))
+    sc.host("site.example", default=b.slow(delay) if delay else b.ok(title="page"))
     sc.host("reference.example", default=b.ok())
     sc.mount("export.arxiv.org", SimArxiv().handle)
     web = await simweb(sc)
@@ -58,8 +59,10 @@ async def web_and_list(simweb, workdir: Path, count: int = 30) -> SimWeb:
     return web
 
 
-async def first_night(simweb, workdir: Path, count: int = 30) -> tuple[SimWeb, Path]:
-    web = await web_and_list(simweb, workdir, count)
+async def first_night(
+    simweb, workdir: Path, count: int = 30, delay: float = 0.0
+) -> tuple[SimWeb, Path]:
+    web = await web_and_list(simweb, workdir, count, delay)
     code, _, err = await run(workdir, *CHECK)
     assert code == 0, err
     web.clear_log()
@@ -92,6 +95,27 @@ async def test_a_full_disk_exits_3_and_leaves_the_store_as_it_was(simweb, tmp_pa
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         conn.close()
+
+
+async def test_reports_that_cannot_be_written_at_the_end_undo_the_run(simweb, tmp_path: Path):
+    """--out was fine up front, but report.json became a directory during the run: the
+    run is not left recorded as completed (exit 3, the store as it was)."""
+    from cli_process import start
+
+    web, db = await first_night(simweb, tmp_path, count=20, delay=0.2)
+    before = snapshot(db)
+    proc = await start(tmp_path, *CHECK, "--refresh")
+    while not web.requests("site.example"):
+        await asyncio.sleep(0.02)
+    report = tmp_path / "reports" / "report.json"
+    report.unlink()
+    (report / "in-the-way").mkdir(parents=True)
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == EXIT_CANNOT_JUDGE, err.decode()
+    line = one_line(err.decode())
+    assert "cannot write reports" in line and "reports" in line
+    assert len(web.requests("site.example")) >= 20
+    assert snapshot(db) == before
 
 
 @pytest.mark.parametrize("kind", ["a file", "under a file"])

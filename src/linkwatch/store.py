@@ -880,7 +880,10 @@ class Store:
             if result.verdict is Verdict.UNVERIFIABLE and ttl > 0:
                 streak = max(1, row["unverifiable_streak"])
                 ttl = min(ttl * 2 ** (streak - 1), max(ttl, UNVERIFIABLE_TTL_CAP))
-            age = (now - parse_time(result.checked_at)).total_seconds()
+            try:
+                age = (now - parse_time(result.checked_at)).total_seconds()
+            except (ValueError, TypeError):
+                raise StoreCorrupt(self.path, f"checks row {row['id']} has no valid time") from None
             if ttl > 0 and age < ttl:
                 fresh[result.url] = result
         return fresh

@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from .. import __version__
 from ..config import Settings, load_settings
@@ -43,7 +44,7 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 def fail(message: str, code: int = EXIT_USAGE) -> None:
     """One clear line on stderr and a defined exit code; never a traceback."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     sys.exit(code)
 
 
@@ -58,7 +59,7 @@ def user_errors() -> Iterator[None]:
     check is 130, not click's "Aborted!". Anything else is a bug (``run_guarded``)."""
     try:
         yield
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, click.exceptions.Abort):  # Ctrl-C, also at a prompt
         err_console.print("interrupted", highlight=False)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:
