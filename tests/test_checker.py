@@ -18,6 +18,8 @@ from linkwatch.models import ErrorCode, LinkResult, RedirectKind, Verdict
 from linkwatch.simweb import Scenario
 from linkwatch.simweb import behaviours as b
 from linkwatch.simweb.behaviours import RouteState
+from linkwatch.sites import registry
+from linkwatch.sites.base import Site
 from linkwatch.urls import classify
 
 H = "https://example.org"
@@ -538,10 +540,25 @@ class BrokenRule:
         raise KeyError("oops")
 
 
-async def test_registered_rule_is_used_for_its_host_and_subdomains(simweb, monkeypatch):
-    monkeypatch.setattr(sites, "_RULES", dict(sites._RULES))
-    sites.register(EchoRule(), hosts=["echo.example"])
-    sites.register(BrokenRule(), hosts=["broken.echo.example"])
+@pytest.fixture
+def declare(monkeypatch):
+    """Add site declarations for one test; the registry's indexes are rebuilt around it."""
+
+    def add(*declared: Site) -> None:
+        everything = registry.sites() + declared
+        monkeypatch.setattr(registry, "sites", lambda: everything)
+        registry._by_host.cache_clear()
+
+    yield add
+    monkeypatch.undo()
+    registry._by_host.cache_clear()
+
+
+async def test_declared_rule_is_used_for_its_host_and_subdomains(simweb, declare):
+    declare(
+        Site("echo", hosts=("echo.example",), rule=EchoRule()),
+        Site("broken", hosts=("broken.echo.example",), rule=BrokenRule()),
+    )
     sc = Scenario().host("www.echo.example", b.ok(body="hi", content_type="text/plain"))
     web = await simweb(sc.host("broken.echo.example", PLAIN).host("other.example", PLAIN))
     echoed = await check(web, "https://www.echo.example/x")

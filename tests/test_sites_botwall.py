@@ -12,7 +12,7 @@ from linkwatch.pipeline import run_check
 from linkwatch.simweb import Scenario
 from linkwatch.simweb import behaviours as b
 from linkwatch.simweb import sites as s
-from linkwatch.sites.botwall import is_blocking_host
+from linkwatch.sites.registry import is_blocking_host
 
 SETTINGS = Settings(
     allow_private=True, retry_backoff=0.01, host_spacing=0.0, per_host=4, max_retries=1

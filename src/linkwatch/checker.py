@@ -29,6 +29,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from .config import Settings
+from .fetch import Page
 from .guard import PrivateAddressError, check_host
 from .models import ErrorCode, LinkResult, Verdict
 from .net import Network
@@ -52,43 +53,6 @@ _deferrals: ContextVar[list[float] | None] = ContextVar("linkwatch_deferrals", d
 
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass(slots=True)
-class Page:
-    """One fetch: the last response of the redirect chain, or why there is none.
-
-    ``chain`` has one ``(status, url)`` per request made, so ``chain[0][0]`` is the
-    first hop's status and ``chain[-1]`` the final response. ``deferred_until``
-    (monotonic) is set when the host asked for a pause longer than
-    ``Settings.retry_after_cap``: the run checks the link again later.
-    """
-
-    url: str
-    method: str = "GET"
-    status: int | None = None
-    headers: Mapping[str, str] = field(default_factory=CIMultiDict)
-    final_url: str | None = None
-    chain: list[tuple[int, str]] = field(default_factory=list)
-    body: bytes = b""
-    truncated: bool = False
-    attempts: int = 0
-    failure: tuple[ErrorCode, str] | None = None
-    elapsed_ms: int = 0
-    deferred_until: float | None = None
-
-    @property
-    def text(self) -> str:
-        """The body decoded with the charset the server declared (UTF-8 otherwise)."""
-        charset = "utf-8"
-        for part in self.headers.get("Content-Type", "").split(";")[1:]:
-            key, _, value = part.strip().partition("=")
-            if key.lower() == "charset" and value:
-                charset = value.strip("\"'")
-        try:
-            return self.body.decode(charset, errors="replace")
-        except LookupError:
-            return self.body.decode("utf-8", errors="replace")
 
 
 @dataclass(slots=True)

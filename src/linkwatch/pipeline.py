@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from . import suggest as suggest_mod
-from .checker import check_urls
+from .checker import Engine, check_urls
 from .config import Settings
 from .enrich.arxiv import ArxivEnricher, arxiv_results
 from .enrich.github import GithubEnricher, github_results, repo_key
@@ -386,7 +386,8 @@ async def run_check(
         elif dead:  # no time to ask the archive: what it answered before still holds
             snapshots = stored_snapshots(store, [r.url for r in dead])
         if settings.check_fragments and more_time:
-            findings += await check_external_fragments(documents, results, settings, network)
+            async with Engine(settings, network) as engine:
+                findings += await check_external_fragments(documents, results, engine)
 
         previous = store.previous_run_results(run_id)
         suggestions = suggest_mod.suggest(

@@ -26,7 +26,7 @@ from rich.progress import (
 from ..config import Settings
 from ..models import LinkResult
 from ..net import Network
-from . import (
+from .common import (
     EXIT_BROKEN,
     EXIT_CANNOT_JUDGE,
     EXIT_OK,

@@ -18,35 +18,8 @@ from ..models import ErrorCode, LinkResult, UrlInfo, Verdict
 from .soft404 import page_text, title_of
 
 if TYPE_CHECKING:
-    from ..checker import Engine, Page
+    from ..fetch import Fetcher, Page
 
-# Hosts (and their subdomains) known to wall off non-browser clients.
-BLOCKING_HOSTS = frozenset(
-    {
-        "ieeexplore.ieee.org",
-        "researchgate.net",
-        "dl.acm.org",
-        "sciencedirect.com",
-        "onlinelibrary.wiley.com",
-        "tandfonline.com",
-        "link.springer.com",
-        "jstor.org",
-        "academic.oup.com",
-        "pubs.acs.org",
-        "iopscience.iop.org",
-        "medium.com",
-        "towardsdatascience.com",
-        "zhihu.com",
-        "csdn.net",
-        "jianshu.com",
-        "quora.com",
-        "linkedin.com",
-        "twitter.com",
-        "x.com",
-        "facebook.com",
-        "instagram.com",
-    }
-)
 # Statuses a known wall answers with.
 WALL_STATUSES = frozenset({401, 403, 429})
 
@@ -63,12 +36,6 @@ _CHALLENGE = re.compile(
     r"|安全验证|人机验证|请完成验证|访问验证|异常访问",
     re.IGNORECASE,
 )
-
-
-def is_blocking_host(host: str) -> bool:
-    """``host`` or one of its parent domains is on the known-wall list."""
-    labels = host.lower().rstrip(".").split(".")
-    return any(".".join(labels[i:]) in BLOCKING_HOSTS for i in range(len(labels) - 1))
 
 
 def challenge_marker(page: Page) -> str | None:
@@ -92,7 +59,7 @@ def is_wall(info: UrlInfo, page: Page) -> bool:
     """
     if page.failure is not None and page.failure[0] is not ErrorCode.RATE_LIMITED:
         return False
-    if page.status in WALL_STATUSES and is_blocking_host(info.host):
+    if page.status in WALL_STATUSES and info.wall is not None:
         return True
     if page.status == 200 and len(page.body) > SHORT_PAGE:
         return False  # a real page that merely embeds a captcha widget (comment forms)
@@ -109,7 +76,7 @@ def blocked_result(result: LinkResult, info: UrlInfo, page: Page) -> LinkResult:
 
 
 async def check_wall(
-    info: UrlInfo, page: Page, engine: Engine, *, retried: bool = False
+    info: UrlInfo, page: Page, engine: Fetcher, *, retried: bool = False
 ) -> tuple[Page, bool]:
     """The page to judge, and whether it is a wall after the one allowed second try.
 

@@ -16,7 +16,7 @@ from . import soft404
 from .botwall import blocked_result, check_wall
 
 if TYPE_CHECKING:
-    from ..checker import Engine, Page
+    from ..fetch import Fetcher, Page
 
 PERMANENT = frozenset({301, 308})
 _NETWORK_VERDICT = {
@@ -116,7 +116,7 @@ def target_checked_at(result: LinkResult) -> str | None:
     return None
 
 
-async def still_moved(url: str, known: LinkResult, engine: Engine) -> LinkResult | None:
+async def still_moved(url: str, known: LinkResult, engine: Fetcher) -> LinkResult | None:
     """The previous redirect verdict, when the first hop still answers the same permanent
     redirect; None when anything changed (then the link is checked in full)."""
     if len(known.chain) < 2:
@@ -144,7 +144,7 @@ class GenericRule:
 
     name = "generic"
 
-    async def check(self, info: UrlInfo, engine: Engine) -> LinkResult:
+    async def check(self, info: UrlInfo, engine: Fetcher) -> LinkResult:
         """HEAD; GET when HEAD is unreliable or the host may hide a soft 404 behind a 200
         (``soft404.body_needed``), or at once for links that failed or moved last run;
         then bot walls and soft 404s get their say."""

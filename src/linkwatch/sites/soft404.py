@@ -29,7 +29,7 @@ from weakref import WeakKeyDictionary
 from ..models import ErrorCode, LinkResult, UrlInfo, Verdict
 
 if TYPE_CHECKING:
-    from ..checker import Engine, Page
+    from ..fetch import Fetcher, Page
 
 # Phrases sites put in the title or headline of their "not found" page.
 NOT_FOUND = re.compile(
@@ -144,7 +144,7 @@ class ProbeCache:
         self._pages: dict[str, Page] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
-    async def probe(self, engine: Engine, url: str) -> Page:
+    async def probe(self, engine: Fetcher, url: str) -> Page:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         async with self._locks.setdefault(origin, asyncio.Lock()):
@@ -154,18 +154,18 @@ class ProbeCache:
         return self._pages[origin]
 
 
-# Per-run state hangs off the engine: one Engine is one run.
-_CACHES: WeakKeyDictionary[Engine, ProbeCache] = WeakKeyDictionary()
+# Per-run state hangs off the fetcher, which lives for one run.
+_CACHES: WeakKeyDictionary[Fetcher, ProbeCache] = WeakKeyDictionary()
 
 
-def probe_cache(engine: Engine) -> ProbeCache:
+def probe_cache(engine: Fetcher) -> ProbeCache:
     cache = _CACHES.get(engine)
     if cache is None:
         cache = _CACHES[engine] = ProbeCache()
     return cache
 
 
-async def body_needed(info: UrlInfo, page: Page, engine: Engine) -> bool:
+async def body_needed(info: UrlInfo, page: Page, engine: Fetcher) -> bool:
     """Whether a HEAD 200 HTML answer must be confirmed by reading the page (see above)."""
     if not _html_head(page):
         return False
@@ -179,7 +179,7 @@ def soft404_result(result: LinkResult, reason: str) -> LinkResult:
     return replace(result, verdict=Verdict.DEAD, error=ErrorCode.SOFT404, reason=reason)
 
 
-async def detect(info: UrlInfo, page: Page, result: LinkResult, engine: Engine) -> LinkResult:
+async def detect(info: UrlInfo, page: Page, result: LinkResult, engine: Fetcher) -> LinkResult:
     """``result`` turned dead when the 200 HTML ``page`` is a soft-404; unchanged otherwise."""
     if result.verdict not in (Verdict.ALIVE, Verdict.REDIRECT) or page.status != 200:
         return result
