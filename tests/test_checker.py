@@ -91,7 +91,7 @@ VERDICTS = [
         b.bot_wall(),
         Verdict.UNVERIFIABLE,
         ErrorCode.BLOCKED,
-        "403 from example.org: the site blocks checkers",
+        "bot wall: 403 from example.org, Cloudflare challenge page “Just a moment...”",
     ),
     (
         "/throttled",

@@ -48,11 +48,11 @@ async def test_challenge_pages_are_walls_whatever_their_status(simweb) -> None:
     web = await simweb(scenario)
     walled, rejected, challenge = await check_urls([rg, acm, cf503], SETTINGS, web.network())
     assert walled.reason == (
-        "bot wall: 403 from www.researchgate.net, challenge page “Just a moment...”"
+        "bot wall: 403 from www.researchgate.net, Cloudflare challenge page “Just a moment...”"
     )
     assert rejected.reason == "bot wall: 200 from dl.acm.org, challenge page “Request Rejected”"
     assert challenge.reason == (
-        "bot wall: 503 from papers.example.org, challenge page “Just a moment...”"
+        "bot wall: 503 from papers.example.org, Cloudflare challenge page “Just a moment...”"
     )
     for result in (walled, rejected, challenge):
         assert (result.verdict, result.error) == (Verdict.UNVERIFIABLE, ErrorCode.BLOCKED)
