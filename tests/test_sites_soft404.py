@@ -124,3 +124,50 @@ async def test_pdfs_are_not_read_for_soft_404s(simweb) -> None:
 )
 def test_not_found_headings_in_several_languages(html: str, heading: str | None) -> None:
     assert not_found_heading(html) == heading
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Страница не найдена",
+        "Сторінку не знайдено",
+        "Página no encontrada",
+        "Página não encontrada",
+        "Pagina non trovata",
+        "Pagina niet gevonden",
+        "Nie znaleziono strony",
+        "Sayfa bulunamadı",
+        "Không tìm thấy trang",
+        "Halaman tidak ditemukan",
+        "الصفحة غير موجودة",
+        "お探しのページは存在しません",
+        "您访问的页面不存在",
+        "找不到網頁",
+        "존재하지 않는 페이지입니다",
+        "La page demandée n’existe pas",
+    ],
+)
+def test_not_found_headings_in_the_major_languages(heading: str) -> None:
+    assert not_found_heading(f"<title>{heading}</title>") == heading
+
+
+async def test_a_not_found_page_in_any_language_is_told_by_the_probe(simweb) -> None:
+    """No word list knows Georgian; the host's own not-found page, which names the path it
+    was asked for like the probe's page does, decides. Real posts stay alive."""
+    host = "https://blog.example.ge"
+    scenario = (
+        Scenario()
+        .host("blog.example.ge", s.LocalNotFound())
+        .route(f"{host}/posts/attention", s.blog_post("ბლოგი", "ყურადღების მექანიზმი"))
+    )
+    web = await simweb(scenario)
+    alive, dead = await check_urls(
+        [f"{host}/posts/attention", f"{host}/posts/removed"], SETTINGS, web.network()
+    )
+    assert (alive.verdict, alive.error, alive.reason) == (Verdict.ALIVE, None, "")
+    assert (dead.verdict, dead.error, dead.reason) == (
+        Verdict.DEAD,
+        ErrorCode.SOFT404,
+        "soft 404: same page as a random path on blog.example.ge",
+    )
+    assert len(probes(web, "blog.example.ge")) == 1

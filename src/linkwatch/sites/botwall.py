@@ -53,7 +53,10 @@ SERVICES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("DataDome", r"captcha-delivery\.com"),
         ("PerimeterX", r"px-captcha|_pxappid|px-cdn\.net|perimeterx"),
-        ("AWS WAF", r"awswafcookiedomainlist|gokuprops|token\.awswaf\.com|awswafintegration"),
+        (
+            "AWS WAF",
+            r"awswafcookiedomainlist|gokuprops|awswaf\.com/[^\"']*challenge\.js|awswafintegration",
+        ),
         ("Imperva", r"_incapsula_resource|request unsuccessful\. incapsula"),
     )
 )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from yarl import URL
 
 from ..models import ErrorCode, LinkResult, RedirectKind, UrlInfo, Verdict
-from . import soft404
+from . import parked, soft404
 from .botwall import blocked_result, check_wall
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ class GenericRule:
     async def check(self, info: UrlInfo, engine: Fetcher) -> LinkResult:
         """HEAD; GET when HEAD is unreliable or the host may hide a soft 404 behind a 200
         (``soft404.body_needed``), or at once for links that failed or moved last run;
-        then bot walls and soft 404s get their say."""
+        then bot walls, parked domains and soft 404s get their say."""
         known = engine.known_redirects.get(info.normalized)
         if known is not None:
             still = await still_moved(info.normalized, known, engine)
@@ -163,6 +163,7 @@ class GenericRule:
         result = result_from_page(info.normalized, page)
         if walled:
             return blocked_result(result, info, page)
+        result = parked.judge(info, page, result)
         return await soft404.detect(info, page, result, engine)
 
 

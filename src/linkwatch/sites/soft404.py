@@ -6,13 +6,16 @@ exist. A host that answers it 404 is honest and its HEAD 200s are trusted; a
 host that answers 200 there (or a link whose HEAD was redirected elsewhere, often
 to the home page) gets its pages read with GET.
 
-Then two signals. A page whose ``<title>`` or first ``<h1>`` says "not found" (in
-the languages awesome lists link to) is dead outright. A page that only hints at
-it (the words appear in its text, or it was redirected elsewhere) is dead when
-it is near-identical to the probe's page, while the host's real pages, which
-differ from it, stay alive. A host that serves one identical shell for every path
-without any hint (single-page apps) cannot be judged from the outside and stays
-alive: a false "dead" costs maintainers more than a miss.
+Then the host's own not-found page decides, in whatever language: a page that is
+near-identical to the probe's page is dead when something says the probe's page
+is an error page — it names the random path it was asked for and this page names
+its own path (CMS "nothing found at /x" pages), or the page was redirected
+elsewhere, or its text has "not found" words. Real pages, which differ from the
+probe's, stay alive. Word lists for the major languages are the second signal: a
+``<title>`` or first ``<h1>`` that says "not found" is dead outright. A host that
+serves one identical shell for every path without any such sign (single-page
+apps) cannot be judged from the outside and stays alive: a false "dead" costs
+maintainers more than a miss.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import re
 import secrets
 from dataclasses import replace
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from weakref import WeakKeyDictionary
 
 from ..models import ErrorCode, LinkResult, UrlInfo, Verdict
@@ -31,15 +34,27 @@ from ..models import ErrorCode, LinkResult, UrlInfo, Verdict
 if TYPE_CHECKING:
     from ..fetch import Fetcher, Page
 
-# Phrases sites put in the title or headline of their "not found" page.
+# Phrases sites put in the title or headline of their "not found" page: English, then
+# de, fr, es, pt, it, nl, pl, cs, sv/da/no, ru, uk, tr, vi, id/ms, ar, fa, he, hi, th,
+# ja, zh (simplified, traditional) and ko. A second signal only: the probe decides
+# for hosts whose wording is not here (see ``detect``).
 NOT_FOUND = re.compile(
     r"^\W*(?:error\s*)?404\b|\b404\s*(?:error|page|not)|(?:error|http)\s+404\b"
     r"|not\s+found|page\s+(?:does\s+not|doesn['’]t)\s+exist|no\s+longer\s+(?:exists|available)"
     r"|can(?:['’]?t|not)\s+be\s+found|could\s+not\s+be\s+found|couldn['’]t\s+find"
-    r"|nicht\s+gefunden|introuvable|no\s+encontrada|non\s+trovata|não\s+encontrada"
-    r"|не\s+найдена|見つかりません"
-    r"|页面不存在|找不到页面|页面未找到|页面找不到|网页不存在|文章不存在|内容不存在"
-    r"|頁面不存在|找不到網頁|페이지를\s*찾을\s*수\s*없",
+    r"|nicht\s+gefunden|existiert\s+nicht|introuvable|page\s+non\s+trouv[ée]e"
+    r"|la\s+page\s+(?:demandée\s+)?n['’]existe"
+    r"|no\s+encontrad[ao]|página\s+no\s+existe|não\s+encontrad[ao]|página\s+não\s+existe"
+    r"|non\s+trovat[ao]|pagina\s+non\s+esiste|niet\s+gevonden|bestaat\s+niet"
+    r"|nie\s+znaleziono|strona\s+nie\s+istnieje|nebyla\s+nalezena|nenalezena"
+    r"|hittades\s+inte|ikke\s+fundet|ble\s+ikke\s+funnet|ikke\s+funnet"
+    r"|не\s+найден[аоы]?|не\s+существует|не\s+знайдено|не\s+знайдена"
+    r"|bulunamadı|không\s+tìm\s+thấy|tidak\s+ditemukan|tidak\s+dijumpai"
+    r"|غير\s+موجودة|لم\s+يتم\s+العثور|پیدا\s+نشد|یافت\s+نشد|לא\s+נמצא|नहीं\s+मिला|ไม่พบ"
+    r"|見つかりません|存在しません"
+    r"|页面不存在|找不到页面|页面未找到|页面找不到|网页不存在|文章不存在|内容不存在|您访问的页面不存在"
+    r"|頁面不存在|找不到網頁|找不到頁面|網頁不存在|頁面未找到"
+    r"|페이지를\s*찾을\s*수\s*없|존재하지\s*않는\s*페이지|페이지가\s*존재하지\s*않",
     re.IGNORECASE,
 )
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
@@ -137,6 +152,24 @@ def near_identical(page: Page, probe: Page) -> bool:
     return abs(len(page.body) - len(probe.body)) / longest < LENGTH_TOLERANCE
 
 
+def echoes_its_path(probe: Page) -> bool:
+    """The probe's page names the random path it was asked for: the host renders a
+    "nothing at this address" page, in whatever language, not one shell for all paths."""
+    token = urlsplit(probe.url).path.rpartition("linkwatch-probe-")[2]
+    return bool(token) and token in page_text(probe)
+
+
+def _names(text: str, url: str) -> bool:
+    """``text`` (a page) mentions the path of ``url`` (as sent or decoded)."""
+    path = urlsplit(url).path
+    return len(path) > 1 and (path in text or unquote(path) in text)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 class ProbeCache:
     """One probe per scheme and host per run; concurrent checks wait for the same one."""
 
@@ -144,9 +177,12 @@ class ProbeCache:
         self._pages: dict[str, Page] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
+    def known(self, url: str) -> Page | None:
+        """The probe of ``url``'s host if this run already made it (no request)."""
+        return self._pages.get(_origin(url))
+
     async def probe(self, engine: Fetcher, url: str) -> Page:
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
+        origin = _origin(url)
         async with self._locks.setdefault(origin, asyncio.Lock()):
             if origin not in self._pages:
                 path = f"/linkwatch-probe-{secrets.token_hex(8)}"
@@ -190,9 +226,13 @@ async def detect(info: UrlInfo, page: Page, result: LinkResult, engine: Fetcher)
     if heading is not None:
         return soft404_result(result, f"soft 404: page says “{heading[:80]}”")
     hinted = NOT_FOUND.search(visible_text(text)) is not None
-    if not (hinted or redirected_elsewhere(info.normalized, page)):
-        return result
-    probe = await probe_cache(engine).probe(engine, page.url or info.normalized)
+    where = page.url or info.normalized
+    cache = probe_cache(engine)
+    probe = cache.known(where)
+    if hinted or redirected_elsewhere(info.normalized, page):
+        probe = probe or await cache.probe(engine, where)
+    elif probe is None or not (echoes_its_path(probe) and _names(text, page.url or where)):
+        return result  # no hint, and nothing says this is the host's not-found page
     if near_identical(page, probe):
         return soft404_result(
             result, f"soft 404: same page as a random path on {urlsplit(page.url).hostname}"
