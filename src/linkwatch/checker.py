@@ -142,7 +142,7 @@ def _retryable_error(exc: BaseException, code: ErrorCode) -> bool:
 
 
 def _retryable_status(status: int) -> bool:
-    return status == 429 or (status >= 500 and status != 501)
+    return status == 429 or (500 <= status < 600 and status != 501)  # not 999 and the like
 
 
 class Engine:

@@ -575,3 +575,73 @@ def cloudflare_site_page(title: str) -> Html:
         "</script></body></html>\n",
         headers={"Server": "cloudflare", "CF-RAY": "8a1b2c3d4e5f-AMS", "CF-Cache-Status": "HIT"},
     )
+
+
+# ---- Social networks' login walls ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MovedHost:
+    """``code`` to the same path and query on ``host`` (twitter.com → x.com)."""
+
+    host: str
+    code: int = 301
+
+    async def __call__(self, request: web.Request, state: RouteState) -> web.StreamResponse:
+        target = f"https://{self.host}{request.path_qs}"
+        return web.Response(status=self.code, headers={"Location": target})
+
+
+@dataclass(frozen=True)
+class LoginRedirect:
+    """302 to the site's login page with the requested URL as ``next``, as Facebook and
+    Instagram (``/accounts/login/``) and LinkedIn (``/authwall``) send visitors."""
+
+    login_path: str = "/login/"
+    param: str = "next"
+
+    async def __call__(self, request: web.Request, state: RouteState) -> web.StreamResponse:
+        back = quote(str(request.url), safe="")
+        target = f"https://{request.host}{self.login_path}?{self.param}={back}"
+        return web.Response(status=302, headers={"Location": target})
+
+
+def x_shell() -> Html:
+    """What x.com serves a client without JavaScript or session, for any path."""
+    return Html(
+        '<!DOCTYPE html><html dir="ltr" lang="en"><head><meta charset="utf-8">'
+        "<title>X</title></head><body><noscript><div><h1>JavaScript is not available.</h1>"
+        "<p>We’ve detected that JavaScript is disabled in this browser. Please enable "
+        "JavaScript or switch to a supported browser to continue using x.com.</p></div>"
+        '</noscript><div id="react-root"></div></body></html>\n',
+        headers={"x-response-time": "23", "x-connection-hash": "5b1f3c"},
+    )
+
+
+def linkedin_999() -> Html:
+    """LinkedIn's answer to clients it distrusts: status 999 and a script back to the site."""
+    return Html(
+        '<html><head><script type="text/javascript">window.onload = function() {'
+        'var x = "https://www.linkedin.com"; window.location.href = x;}</script></head></html>',
+        999,
+    )
+
+
+def social_public_page(title: str, site: str) -> Html:
+    """A page the network serves without a login (a public company or group page)."""
+    return Html(
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f'<meta property="og:title" content="{escape(title)}">'
+        f"<title>{escape(title)} | {escape(site)}</title></head><body>"
+        f"<main><h1>{escape(title)}</h1><p>Computer vision research group. 12,345 followers."
+        "</p></main></body></html>\n"
+    )
+
+
+def social_gone(message: str) -> Html:
+    """The network's own 200 page for a removed post or profile."""
+    return Html(
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Facebook</title></head>'
+        f"<body><div><h2>{escape(message)}</h2><p>The link you followed may be broken, or the "
+        "page may have been removed.</p></div></body></html>\n"
+    )
