@@ -83,6 +83,7 @@ class Settings:
     wayback_api_url: str = "https://archive.org/wayback/available"
     youtube_oembed_url: str = "https://www.youtube.com/oembed"
     bilibili_api_url: str = "https://api.bilibili.com/x/web-interface/view"
+    doi_api_url: str = "https://doi.org/api/handles"  # DOI handle API, asked as <base>/<doi>
     # network-down detection: hosts expected to answer whenever the network is up
     reference_hosts: list[str] = field(
         default_factory=lambda: ["https://www.google.com/", "https://github.com/"]

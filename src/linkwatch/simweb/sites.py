@@ -645,3 +645,62 @@ def social_gone(message: str) -> Html:
         f"<body><div><h2>{escape(message)}</h2><p>The link you followed may be broken, or the "
         "page may have been removed.</p></div></body></html>\n"
     )
+
+
+# ---- The DOI handle API and resolver (doi.org) ---------------------------------------------
+
+
+@dataclass
+class DoiSite:
+    """doi.org: ``/api/handles/<doi>`` in the handle API's JSON, ``/<doi>`` the resolver's
+    302 to the publisher. DOI names are case-insensitive, as on doi.org."""
+
+    dois: dict[str, str] = field(default_factory=dict)  # DOI (upper-case) → registered URL
+
+    def add(self, doi: str, url: str) -> None:
+        self.dois[doi.upper()] = url
+
+    async def __call__(self, request: web.Request) -> web.StreamResponse:
+        path = request.path  # decoded, as the DOI is written
+        if path.startswith("/api/handles/"):
+            return self._handle(path.removeprefix("/api/handles/"))
+        doi = path.lstrip("/")
+        url = self.dois.get(doi.upper())
+        if url is None:
+            page = "<html><head><title>Error: DOI Not Found</title></head><body>" + (
+                f"<h1>DOI Not Found</h1><p>{escape(doi)}</p></body></html>"
+            )
+            return web.Response(status=404, text=page, content_type="text/html")
+        return web.Response(status=302, headers={"Location": url})
+
+    def _handle(self, doi: str) -> web.StreamResponse:
+        url = self.dois.get(doi.upper())
+        if url is None:
+            return web.json_response({"responseCode": 100, "handle": doi}, status=404)
+        values = [
+            {
+                "index": 1,
+                "type": "URL",
+                "data": {"format": "string", "value": url},
+                "ttl": 86400,
+                "timestamp": "2020-10-12T07:24:13Z",
+            },
+            {
+                "index": 700050,
+                "type": "700050",
+                "data": {"format": "string", "value": "20201012"},
+                "ttl": 86400,
+                "timestamp": "2020-10-12T07:24:13Z",
+            },
+            {
+                "index": 100,
+                "type": "HS_ADMIN",
+                "data": {
+                    "format": "admin",
+                    "value": {"handle": "0.na/10.1145", "index": 200, "permissions": "1111"},
+                },
+                "ttl": 86400,
+                "timestamp": "2020-10-12T07:24:13Z",
+            },
+        ]
+        return web.json_response({"responseCode": 1, "handle": doi, "values": values})
