@@ -704,3 +704,71 @@ class DoiSite:
             },
         ]
         return web.json_response({"responseCode": 1, "handle": doi, "values": values})
+
+
+# ---- Cloud shares: Google Drive and Docs, Dropbox, OneDrive, Baidu Pan --------------------
+
+GDRIVE_MISSING = "Sorry, the file you have requested does not exist."
+DROPBOX_DELETED = "This item was deleted"
+DROPBOX_DISABLED = "This link has been disabled"
+ONEDRIVE_GONE = "This item might not exist or is no longer available"
+BAIDU_GONE = {
+    "deleted": "啊哦，你来晚了，分享的文件已经被删除了，下次要早点哟。",
+    "cancelled": "啊哦，你来晚了，分享的文件已经被取消了，下次要早点哟。",
+    "infringing": "此链接分享内容可能因为涉及侵权、色情、反动、低俗等信息，无法访问！",
+}
+
+
+def share_page(title: str, message: str = "", status: int = 200, lang: str = "en") -> Html:
+    """A share page of a cloud service: its title and, for errors, its one message."""
+    text = f'<div class="error-message"><h1>{escape(message)}</h1></div>' if message else (
+        '<div class="file-preview"><a class="download" href="#">Download</a></div>'
+    )
+    return Html(
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title></head><body>{text}"
+        '<script src="/static/app.js"></script></body></html>\n',
+        status,
+    )
+
+
+def gdrive_file(name: str) -> Html:
+    return share_page(f"{name} - Google Drive")
+
+
+def gdrive_missing() -> Html:
+    """Google Drive's 404 for a deleted file (Docs answers the same)."""
+    return Html(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        "<title>Google Drive - Page Not Found</title></head><body>"
+        '<div id="af-error-container"><a href="//www.google.com/"><span id="logo" '
+        f'aria-label="Google"></span></a><p><b>404.</b> <ins>That’s an error.</ins></p><p>'
+        f"{GDRIVE_MISSING}</p><p>Make sure that you have the correct URL and the file exists."
+        "</p></div></body></html>\n",
+        404,
+    )
+
+
+def gdrive_private(url: str) -> Redirect:
+    """A private file: 302 to the Google sign-in page, the file's URL as ``continue``."""
+    back = quote(url, safe="")
+    return Redirect(
+        302,
+        f"https://accounts.google.com/ServiceLogin?service=wise&passive=1209600&continue={back}"
+        f"&followup={back}",
+    )
+
+
+def google_sign_in() -> Html:
+    return share_page("Sign in - Google Accounts")
+
+
+def gdrive_need_access() -> Html:
+    """What a signed-in visitor without permission sees (and some embeds show)."""
+    return Html(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        "<title>Google Drive: Sign-in</title></head><body><h1>You need access</h1>"
+        "<p>Ask for access, or switch to an account with access.</p>"
+        '<button id="request-access">Request access</button></body></html>\n',
+        401,
+    )

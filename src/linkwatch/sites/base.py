@@ -51,3 +51,10 @@ def query_params(query: str) -> dict[str, str]:
         k, _, v = pair.partition("=")
         out.setdefault(unquote(k), unquote(v))
     return out
+
+
+def site_of(host: str, declared: tuple[Site, ...]) -> Site:
+    """Which of a module's own ``declared`` sites ``host`` (or a parent domain) belongs to."""
+    labels = host.lower().rstrip(".").split(".")
+    suffixes = {".".join(labels[i:]) for i in range(len(labels))}
+    return next(site for site in declared if suffixes & set(site.hosts))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from ..models import ErrorCode, LinkResult, UrlInfo, Verdict
-from .base import Site
+from .base import Site, site_of
 from .generic import result_from_page
 from .soft404 import page_text, title_of, visible_text
 
@@ -44,7 +44,7 @@ class SocialRule:
     name = "social"
 
     async def check(self, info: UrlInfo, engine: Fetcher) -> LinkResult:
-        site = _site_of(info.host)
+        site = site_of(info.host, SITES)
         page = await engine.fetch(info.normalized, follow_redirects=False)
         result = result_from_page(info.normalized, page)
         if page.failure is not None or page.status is None:
@@ -120,8 +120,3 @@ SITES = (
     ),
 )
 
-
-def _site_of(host: str) -> Site:
-    labels = host.lower().rstrip(".").split(".")
-    suffixes = {".".join(labels[i:]) for i in range(len(labels))}
-    return next(site for site in SITES if suffixes & set(site.hosts))
