@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from aiohttp import web as aioweb
 
 from linkwatch.checker import check_urls
 from linkwatch.config import Settings
@@ -171,3 +172,28 @@ async def test_a_not_found_page_in_any_language_is_told_by_the_probe(simweb) -> 
         "soft 404: same page as a random path on blog.example.ge",
     )
     assert len(probes(web, "blog.example.ge")) == 1
+
+
+async def test_a_shell_that_carries_its_url_in_tags_is_not_an_error_page(simweb) -> None:
+    """A canonical link or og:url naming the path is not the host saying "nothing here"."""
+
+    async def shell(request, state):
+        url = f"https://spa.example.io{request.path}"
+        page = (
+            f'<!DOCTYPE html><html><head><title>Leaderboard</title><link rel="canonical" '
+            f'href="{url}"><meta property="og:url" content="{url}"></head>'
+            '<body><div id="root"></div><script src="/app.js"></script></body></html>'
+        )
+        return aioweb.Response(text=page, content_type="text/html")
+
+    web = await simweb(Scenario().host("spa.example.io", shell))
+    results = await check_urls(
+        [  # paths as long as the probe's, so only the sign of an error page tells
+            "https://spa.example.io/leaderboards/cvpr-2021-attention",
+            "https://spa.example.io/leaderboards/iccv-2021-attention",
+        ],
+        SETTINGS,
+        web.network(),
+    )
+    assert [r.verdict for r in results] == [Verdict.ALIVE, Verdict.ALIVE]
+    assert len(probes(web, "spa.example.io")) == 1  # the probe was made, and did not decide

@@ -153,14 +153,15 @@ def near_identical(page: Page, probe: Page) -> bool:
 
 
 def echoes_its_path(probe: Page) -> bool:
-    """The probe's page names the random path it was asked for: the host renders a
-    "nothing at this address" page, in whatever language, not one shell for all paths."""
+    """The probe's page says the random path it was asked for in its text: the host
+    renders a "nothing at this address" page, in whatever language, not one shell for
+    all paths (a canonical link or script carrying the URL does not count)."""
     token = urlsplit(probe.url).path.rpartition("linkwatch-probe-")[2]
-    return bool(token) and token in page_text(probe)
+    return bool(token) and token in visible_text(page_text(probe))
 
 
 def _names(text: str, url: str) -> bool:
-    """``text`` (a page) mentions the path of ``url`` (as sent or decoded)."""
+    """``text`` (a page's visible text) mentions the path of ``url`` (as sent or decoded)."""
     path = urlsplit(url).path
     return len(path) > 1 and (path in text or unquote(path) in text)
 
@@ -231,7 +232,7 @@ async def detect(info: UrlInfo, page: Page, result: LinkResult, engine: Fetcher)
     probe = cache.known(where)
     if hinted or redirected_elsewhere(info.normalized, page):
         probe = probe or await cache.probe(engine, where)
-    elif probe is None or not (echoes_its_path(probe) and _names(text, page.url or where)):
+    elif probe is None or not (echoes_its_path(probe) and _names(visible_text(text), where)):
         return result  # no hint, and nothing says this is the host's not-found page
     if near_identical(page, probe):
         return soft404_result(

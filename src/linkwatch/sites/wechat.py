@@ -90,7 +90,6 @@ SITE = Site(
     hosts=("mp.weixin.qq.com",),
     kind=LinkKind.BLOG,
     rule=WeChatRule(),
-    not_found=tuple(marker for marker, _ in GONE_MARKERS),
     parse=parse,
     url_hosts=("mp.weixin.qq.com",),
 )

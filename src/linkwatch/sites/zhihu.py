@@ -85,7 +85,6 @@ SITE = Site(
     kind=LinkKind.BLOG,
     wall="bot",
     rule=ZhihuRule(),
-    not_found=(NOT_FOUND_MARKER,),
     parse=parse,
     url_hosts=("zhihu.com", "zhuanlan.zhihu.com"),
 )
