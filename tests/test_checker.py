@@ -18,7 +18,6 @@ from linkwatch.models import ErrorCode, LinkResult, RedirectKind, Verdict
 from linkwatch.simweb import Scenario
 from linkwatch.simweb import behaviours as b
 from linkwatch.simweb.behaviours import RouteState
-from linkwatch.sites import registry
 from linkwatch.sites.base import Site
 from linkwatch.urls import classify
 
@@ -538,20 +537,6 @@ class BrokenRule:
 
     async def check(self, info, engine):
         raise KeyError("oops")
-
-
-@pytest.fixture
-def declare(monkeypatch):
-    """Add site declarations for one test; the registry's indexes are rebuilt around it."""
-
-    def add(*declared: Site) -> None:
-        everything = registry.sites() + declared
-        monkeypatch.setattr(registry, "sites", lambda: everything)
-        registry._by_host.cache_clear()
-
-    yield add
-    monkeypatch.undo()
-    registry._by_host.cache_clear()
 
 
 async def test_declared_rule_is_used_for_its_host_and_subdomains(simweb, declare):
