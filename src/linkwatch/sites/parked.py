@@ -90,10 +90,17 @@ def _host(url: str) -> str:
         return ""
 
 
-def _is_service(host: str) -> str | None:
+def _is_service(url: str) -> str | None:
+    """The parking service or marketplace ``url`` belongs to (its domain), or None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host, path = (parts.hostname or "").lower(), parts.path
     for service in SERVICE_HOSTS:
-        domain = service.partition("/")[0]
-        if host == domain or host.endswith("." + domain):
+        domain, _, prefix = service.partition("/")
+        under = path.startswith("/" + prefix) if prefix else True
+        if (host == domain or host.endswith("." + domain)) and under:
             return domain
     return None
 
@@ -101,10 +108,10 @@ def _is_service(host: str) -> str | None:
 def evidence(url: str, page: Page) -> str | None:
     """Why ``page`` (the answer for ``url``) is a parked domain's page, or None."""
     own = _host(url)
-    if _is_service(own):
+    if _is_service(url):
         return None  # a link to the marketplace itself
     for _, hop in page.chain[1:]:
-        service = _is_service(_host(hop))
+        service = _is_service(hop)
         if service is not None:
             return f"redirected to a domain marketplace ({service})"
     if not page.body or len(page.body) > SMALL_PAGE:
