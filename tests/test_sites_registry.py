@@ -1,5 +1,6 @@
 """Site declarations: one ``Site`` in one module is what every reader of site knowledge
-uses — the rule lookup, ``urls.classify``, extraction's link kinds and the wall list."""
+uses — the rule lookup, ``urls.classify``, tracking parameters, extraction's link kinds
+and the wall list."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from linkwatch.extract import link_kind
 from linkwatch.models import LinkKind, LinkResult, Verdict
 from linkwatch.sites import registry
 from linkwatch.sites.base import Site
-from linkwatch.urls import classify
+from linkwatch.urls import classify, strip_tracking
 
 
 class PapersRule:
@@ -33,6 +34,7 @@ def test_one_declaration_feeds_every_reader(declare) -> None:
             rule=rule,
             parse=parse,
             url_hosts=("papers.example.org",),
+            tracking=("ref",),
         )
     )
     info = classify("https://www.papers.example.org/view/1234")
@@ -40,6 +42,12 @@ def test_one_declaration_feeds_every_reader(declare) -> None:
     assert sites.rule_for(info) is rule
     assert link_kind("Some title", "https://cdn.papers.example.org/x") is LinkKind.PAPER
     assert registry.is_blocking_host("cdn.papers.example.org")
+    assert strip_tracking("https://papers.example.org/view/1?ref=feed&page=2") == (
+        "https://papers.example.org/view/1?page=2"
+    )
+    assert strip_tracking("https://other.example.org/x?ref=feed") == (
+        "https://other.example.org/x?ref=feed"
+    )
 
 
 def test_every_site_module_declares_and_no_host_is_declared_twice() -> None:

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .models import UrlInfo
-from .sites.registry import url_site, wall_for
+from .sites.registry import query_site, url_site, wall_for
 
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ftp": "21"}
 _MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -111,26 +111,23 @@ def _bare_host(host: str) -> str:
 # ---------------------------------------------------------------- tracking parameters
 
 _TRACKING_ANYWHERE = frozenset({"fbclid", "gclid", "dclid", "msclkid", "yclid", "spm", "igshid"})
-# ``from`` and ``scene`` only mean "how you got here" on these sites; elsewhere they
-# can be real parameters (``?from=2020&to=2021``), so they are kept.
-_TRACKING_CN = frozenset({"from", "scene", "share_source", "share_medium", "share_from"})
-_CN_HOSTS = ("qq.com", "zhihu.com", "bilibili.com", "csdn.net", "jianshu.com", "weibo.com")
-_WECHAT_KEEP = ("__biz", "mid", "idx", "sn")
 
 
-def _is_tracking(key: str, host: str) -> bool:
+def _is_tracking(key: str, site_tracking: tuple[str, ...]) -> bool:
+    """``utm_*`` and click ids anywhere; others (``from``, ``scene``) only where the host's
+    site declares them tracking (``Site.tracking``): elsewhere they can be real
+    parameters (``?from=2020&to=2021``), so they are kept."""
     key = key.lower()
-    if key.startswith("utm_") or key in _TRACKING_ANYWHERE:
-        return True
-    return key in _TRACKING_CN and any(host == h or host.endswith("." + h) for h in _CN_HOSTS)
+    return key.startswith("utm_") or key in _TRACKING_ANYWHERE or key in site_tracking
 
 
 def strip_tracking(url: str) -> str:
     """Drop tracking and session parameters; keep everything else exactly as written.
 
-    WeChat article links keep only ``__biz``, ``mid``, ``idx`` and ``sn`` (the rest —
-    ``key``, ``pass_ticket``, ``uin``, ``chksm``, ``sharer_*``… — are per-reader
-    session values that expire) and lose the ``#rd``/``#wechat_redirect`` fragment.
+    A site whose URLs name their object by a few parameters (``Site.identity``: WeChat's
+    ``__biz``, ``mid``, ``idx``, ``sn``) keeps only those when the first is present — the
+    rest (``key``, ``pass_ticket``, ``uin``…) are per-reader session values that expire
+    — and loses its session fragments (``#rd``, ``#wechat_redirect``).
     """
     head, hash_, fragment = url.partition("#")
     base, q, query = head.partition("?")
@@ -144,12 +141,14 @@ def strip_tracking(url: str) -> str:
     pairs = [p for p in query.split(sep) if p]
     keys = [unquote(p.partition("=")[0]) for p in pairs]
     dropped_fragment = False
-    if host == "mp.weixin.qq.com" and "__biz" in keys:
-        kept = [p for p, k in zip(pairs, keys, strict=True) if k in _WECHAT_KEEP]
-        if fragment in ("rd", "wechat_redirect"):
+    site = query_site(host)
+    if site is not None and site.identity and site.identity[0] in keys:
+        kept = [p for p, k in zip(pairs, keys, strict=True) if k in site.identity]
+        if fragment in site.session_fragments:
             hash_, fragment, dropped_fragment = "", "", True
     else:
-        kept = [p for p, k in zip(pairs, keys, strict=True) if not _is_tracking(k, host)]
+        tracking = site.tracking if site is not None else ()
+        kept = [p for p, k in zip(pairs, keys, strict=True) if not _is_tracking(k, tracking)]
     if len(kept) == len(pairs) and not dropped_fragment:
         return url
     return base + ("?" + sep.join(kept) if kept else "") + hash_ + fragment

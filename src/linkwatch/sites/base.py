@@ -1,9 +1,10 @@
 """What a site declaration holds: everything linkwatch knows about one site.
 
 A site module declares its hosts, the kind of link it is (paper, code, video …),
-whether it walls off checkers, its rule, the wordings of its not-found page and how
-its URLs name objects, in one ``Site``; ``registry`` collects them. This module
-imports no rule and no registry, so every site module can import it.
+whether it walls off checkers, its rule, the wordings of its not-found page, how
+its URLs name objects and which of their parameters only track, in one ``Site``;
+``registry`` collects them. This module imports no rule and no registry, so every
+site module can import it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ class Site:
     not_found: tuple[str, ...] = ()  # the site's own "gone" wordings (soft-404 markers)
     parse: Parser | None = None
     url_hosts: tuple[str, ...] = ()
+    tracking: tuple[str, ...] = ()  # query keys that only say how a visitor got here
+    identity: tuple[str, ...] = ()  # the keys naming the object; the rest is session state
+    session_fragments: tuple[str, ...] = ()  # fragments that are session state too
+
+
+# Share parameters of Chinese platforms: tracking there, possibly real elsewhere.
+CN_SHARE_PARAMS = ("from", "scene", "share_source", "share_medium", "share_from")
 
 
 def query_params(query: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from ..models import ErrorCode, LinkKind, LinkResult, UrlInfo, Verdict
-from .base import Site
+from .base import CN_SHARE_PARAMS, Site
 from .generic import GENERIC, result_from_page
 
 if TYPE_CHECKING:
@@ -120,4 +120,5 @@ SITE = Site(
     rule=BilibiliRule(),
     parse=parse,
     url_hosts=("bilibili.com", "b23.tv"),
+    tracking=CN_SHARE_PARAMS,
 )

@@ -10,7 +10,7 @@ own instead of a line here.
 from __future__ import annotations
 
 from ..models import LinkKind
-from .base import Site
+from .base import CN_SHARE_PARAMS, Site
 
 PAPER, CODE, VIDEO, BLOG, DATASET = (
     LinkKind.PAPER,
@@ -45,7 +45,7 @@ SITES: tuple[Site, ...] = (
     *_sites(CODE, "gitlab.com", "gitee.com", "bitbucket.org"),
     *_sites(VIDEO, "vimeo.com"),
     *_sites(BLOG, "blog.csdn.net", "cnblogs.com"),
-    *_sites(BLOG, "medium.com", "towardsdatascience.com", "jianshu.com", wall=True),
+    *_sites(BLOG, "medium.com", "towardsdatascience.com", wall=True),
     *_sites(DATASET, "kaggle.com"),
     Site(
         "paperswithcode-datasets", hosts=("paperswithcode.com",), kind=DATASET, paths=("/dataset",)
@@ -60,8 +60,11 @@ SITES: tuple[Site, ...] = (
         "academic.oup.com",
         "pubs.acs.org",
         "iopscience.iop.org",
-        "csdn.net",
         "quora.com",
         wall=True,
     ),
+    Site("jianshu.com", hosts=("jianshu.com",), kind=BLOG, wall="bot", tracking=CN_SHARE_PARAMS),
+    Site("csdn.net", hosts=("csdn.net",), wall="bot", tracking=CN_SHARE_PARAMS),
+    Site("qq.com", hosts=("qq.com",), tracking=CN_SHARE_PARAMS),
+    Site("weibo.com", hosts=("weibo.com",), tracking=CN_SHARE_PARAMS),
 )

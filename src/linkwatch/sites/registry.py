@@ -1,7 +1,8 @@
 """The registry of site declarations (``base.Site``), read from the site modules.
 
 A module of this package declares ``SITE = Site(...)`` (or ``SITES = (...)``). Every
-reader asks here: ``urls.classify`` (``url_site``), the link kinds of ``extract``
+reader asks here: ``urls.classify`` (``url_site``), ``urls.strip_tracking``
+(``query_site``), the link kinds of ``extract``
 (``kind_for``), the bot-wall list (``wall_for``) and the engine's rule lookup
 (``rule_for``). A new site is one new module; nothing else changes.
 
@@ -101,6 +102,11 @@ def wall_for(host: str) -> Site | None:
 def is_blocking_host(host: str) -> bool:
     """``host`` or one of its parent domains is declared a wall (``Site.wall``)."""
     return wall_for(host) is not None
+
+
+def query_site(host: str) -> Site | None:
+    """The declaration saying which query parameters of ``host`` track visitors, if any."""
+    return lookup(host, lambda s: bool(s.tracking or s.identity))
 
 
 def url_site(bare_host: str) -> Site | None:

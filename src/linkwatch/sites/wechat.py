@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..models import ErrorCode, LinkKind, LinkResult, UrlInfo, Verdict
-from .base import Site, query_params
+from .base import CN_SHARE_PARAMS, Site, query_params
 from .generic import result_from_page
 from .soft404 import page_text
 
@@ -92,4 +92,7 @@ SITE = Site(
     rule=WeChatRule(),
     parse=parse,
     url_hosts=("mp.weixin.qq.com",),
+    tracking=CN_SHARE_PARAMS,
+    identity=("__biz", "mid", "idx", "sn"),
+    session_fragments=("rd", "wechat_redirect"),
 )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ..models import ErrorCode, LinkKind, LinkResult, UrlInfo, Verdict
-from .base import Site
+from .base import CN_SHARE_PARAMS, Site
 from .generic import result_from_page
 from .soft404 import page_text
 
@@ -87,4 +87,5 @@ SITE = Site(
     rule=ZhihuRule(),
     parse=parse,
     url_hosts=("zhihu.com", "zhuanlan.zhihu.com"),
+    tracking=CN_SHARE_PARAMS,
 )
