@@ -44,7 +44,7 @@ SERVICES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for name, pattern in (
         (
             "Cloudflare",
-            r"just a moment\.\.\.|attention required! \| cloudflare"
+            r"just a moment(?:\.\.\.|…)|attention required! \| cloudflare"
             r"|cf-browser-verification|cf_chl_opt|/cdn-cgi/challenge-platform/h/",
         ),
         (
