@@ -25,14 +25,15 @@ from datetime import UTC, datetime
 from types import SimpleNamespace, TracebackType
 
 import aiohttp
+from aiohttp.resolver import DefaultResolver
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from .config import Settings
 from .fetch import Page
-from .guard import PrivateAddressError, check_host
+from .guard import GuardedResolver, PrivateAddressError, check_host
 from .models import ErrorCode, LinkResult, Verdict
-from .net import Network
+from .net import Network, proxy_for
 from .politeness import Deferred, HostLimiter, Slot, parse_retry_after
 from .sites import rule_for
 from .urls import classify
@@ -102,6 +103,11 @@ def describe_error(exc: BaseException, host: str, settings: Settings) -> tuple[E
         ssl_exc = _find(exc, ssl.SSLError)
         detail = getattr(ssl_exc, "reason", None) or str(ssl_exc or exc)
         return ErrorCode.TLS, f"TLS handshake with {host} failed: {detail}"
+    if isinstance(exc, aiohttp.ClientHttpProxyError):  # the proxy answered CONNECT with an error
+        return ErrorCode.CONNECT, f"proxy refused to connect to {host}: {exc.status} {exc.message}"
+    if isinstance(exc, aiohttp.ClientProxyConnectionError):
+        detail = exc.os_error.strerror or str(exc.os_error)
+        return ErrorCode.CONNECT, f"cannot connect to the proxy for {host}: {detail}"
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return ErrorCode.DNS, f"cannot resolve {host}: {_dns_reason(exc.os_error)}"
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
@@ -161,6 +167,9 @@ class Engine:
         # TTL: one request confirms the first hop still points at the same place
         self.known_redirects: dict[str, LinkResult] = {}
         self._session: aiohttp.ClientSession | None = None
+        # through a proxy, aiohttp resolves only the proxy: target hosts are judged here
+        self._target_guard: GuardedResolver | None = None
+        self._judged: dict[str, PrivateAddressError | None] = {}
 
     async def __aenter__(self) -> Engine:
         s = self.settings
@@ -171,6 +180,9 @@ class Engine:
             # that finished hosts do not keep theirs (each TLS connection costs ~256 KB)
             keepalive_timeout=KEEPALIVE + 2 * s.host_spacing,
         )
+        if not s.allow_private:
+            inner = self.network.resolver_factory or DefaultResolver
+            self._target_guard = GuardedResolver(inner(), self.network.public_stand_ins)
         tracing = aiohttp.TraceConfig()
         tracing.on_request_headers_sent.append(_mark_sent)
         self._session = aiohttp.ClientSession(
@@ -191,6 +203,8 @@ class Engine:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self._target_guard is not None:
+            await self._target_guard.close()
 
     # -- one URL ---------------------------------------------------------------------
 
@@ -307,7 +321,7 @@ class Engine:
         """One request with retries, backoff and the host's politeness."""
         s = self.settings
         host = (URL(url).host or "").lower()
-        if not s.allow_private and (private := check_host(host)) is not None:
+        if not s.allow_private and (private := await self._judge(host, url)) is not None:
             return _Hop(failure=describe_error(private, host, s))
         last: _Hop | None = None
         attempt = 0
@@ -346,12 +360,33 @@ class Engine:
             if pause is None:  # a Retry-After pause is enforced by the limiter instead
                 await asyncio.sleep(s.retry_backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
 
+    async def _judge(self, host: str, url: str) -> PrivateAddressError | None:
+        """The private-address verdict on ``host``: IP literals always; names only when a
+        proxy will connect for us (directly, the guarded resolver of the connection does
+        it). A name that does not resolve here is left to the proxy to resolve."""
+        if (private := check_host(host)) is not None or proxy_for(url) is None:
+            return private
+        if host not in self._judged and self._target_guard is not None:
+            try:
+                await self._target_guard.resolve(host)
+                self._judged[host] = None
+            except PrivateAddressError as exc:
+                self._judged[host] = exc
+            except OSError:
+                self._judged[host] = None
+        return self._judged.get(host)
+
     async def _once(
         self, method: str, url: str, headers: dict[str, str], read_body: bool, slot: Slot
     ) -> _Hop:
         assert self._session is not None, "use Engine as an async context manager"
         async with self._session.request(
-            method, url, headers=headers, allow_redirects=False, trace_request_ctx={"slot": slot}
+            method,
+            url,
+            headers=headers,
+            allow_redirects=False,
+            proxy=proxy_for(url),
+            trace_request_ctx={"slot": slot},
         ) as resp:
             hop = _Hop(status=resp.status, headers=CIMultiDictProxy(CIMultiDict(resp.headers)))
             wants_body = read_body and method != "HEAD" and resp.status not in REDIRECT_STATUSES

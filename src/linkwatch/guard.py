@@ -79,14 +79,22 @@ class GuardedResolver(AbstractResolver):
     resolver, so the engine checks those with ``check_host`` whatever ``exempt`` says.
     """
 
-    def __init__(self, inner: AbstractResolver, exempt: Collection[str] = ()) -> None:
+    def __init__(
+        self,
+        inner: AbstractResolver,
+        exempt: Collection[str] = (),
+        trusted: Collection[str] = (),
+    ) -> None:
         self._inner = inner
         self._exempt = frozenset(exempt)
+        self._trusted = frozenset(trusted)  # host names never judged: the configured proxies
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         answers = await self._inner.resolve(host, port, family)
+        if host.lower() in self._trusted:
+            return answers
         for answer in answers:
             address = answer["host"]
             if address not in self._exempt and is_private(address):

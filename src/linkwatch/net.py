@@ -7,15 +7,66 @@ from ``linkwatch.simweb`` that routes every hostname to servers on 127.0.0.1.
 
 from __future__ import annotations
 
+import os
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp.abc import AbstractResolver
 from aiohttp.resolver import DefaultResolver
 
 from .guard import GuardedResolver
+
+
+def proxy_for(url: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """The proxy ``url`` goes through, from ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` and
+    ``NO_PROXY`` (either case), as curl and requests read them; None: connect directly."""
+    env = os.environ if environ is None else environ
+    parts = urlsplit(url)
+    proxies = {
+        key[: -len("_proxy")]: value
+        for key, value in ((k.lower(), v) for k, v in env.items())
+        if key.endswith("_proxy") and value
+    }
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    if not proxy or _bypassed(parts.hostname or "", port, proxies.get("no", "")):
+        return None
+    return proxy if "://" in proxy else f"http://{proxy}"
+
+
+def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
+    """``NO_PROXY``: ``*``, host names and domain suffixes (``.example.org`` or
+    ``example.org``, both matching sub-domains), optionally with ``:port``."""
+    host = host.lower().rstrip(".")
+    for raw in no_proxy.split(","):
+        entry = raw.strip().lower()
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        name, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+        if entry_port and entry_port != str(port):
+            continue
+        name = name.lstrip("*").lstrip(".").rstrip(".")
+        if host == name or host.endswith("." + name):
+            return True
+    return False
+
+
+def proxy_hosts(environ: Mapping[str, str] | None = None) -> frozenset[str]:
+    """Host names of the configured proxies: the runner's own infrastructure, which the
+    private-address guard lets through (a corporate proxy usually has a private address)."""
+    env = os.environ if environ is None else environ
+    hosts = set()
+    for key, value in env.items():
+        if key.lower() in ("http_proxy", "https_proxy", "all_proxy") and value:
+            host = urlsplit(value if "://" in value else f"http://{value}").hostname
+            if host:
+                hosts.add(host.lower())
+    return frozenset(hosts)
 
 
 def system_ssl_context() -> ssl.SSLContext:
@@ -61,7 +112,9 @@ class Network:
         if resolver is None and self.resolver_factory is not None:
             resolver = self.resolver_factory()
         if private_guard:
-            resolver = GuardedResolver(resolver or DefaultResolver(), self.public_stand_ins)
+            resolver = GuardedResolver(
+                resolver or DefaultResolver(), self.public_stand_ins, trusted=proxy_hosts()
+            )
         if resolver is not None:
             kwargs["resolver"] = resolver
         if self.socket_factory is not None:

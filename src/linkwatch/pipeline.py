@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from . import suggest as suggest_mod
+from .changes import ChangeScope
 from .checker import Engine, check_urls
 from .config import Settings
 from .enrich.arxiv import ArxivEnricher, arxiv_results
@@ -42,6 +43,7 @@ from .models import (
 )
 from .net import Network
 from .report import ReportInput, build_report, render_markdown, result_key
+from .sarif import render_sarif
 from .sites.fragments import check_external_fragments
 from .sites.generic import target_checked_at
 from .sites.local import check_local
@@ -292,8 +294,10 @@ async def run_check(
     *,
     progress: Progress | None = None,
     clock: Callable[[], datetime] = utc_now,
+    scope: ChangeScope | None = None,
 ) -> RunOutcome:
-    """Check ``files`` and write report.md, report.json and suggestions.patch.
+    """Check ``files`` and write report.md, report.json and suggestions.patch; with a
+    ``scope`` (pull-request mode) only the links it introduced.
 
     Raises ``extract.InputError`` / ``store.StoreError`` for unusable input and
     ``NetworkDown`` when nothing can be judged (the store is then left as it was).
@@ -303,13 +307,17 @@ async def run_check(
     now = clock()
     now_iso = iso(now)
     documents = [extract_file(path, display_name=display_name(path)) for path in files]
+    notes: list[str] = []
+    if scope is not None:
+        restricted = [scope.restrict(doc) for doc in documents]
+        notes.append(scope.describe(documents, restricted))
+        documents = restricted
     sources = {doc.file: path.read_bytes() for doc, path in zip(documents, files, strict=True)}
     web, decided = plan_links(documents, settings, now_iso)
     # the https forms of http links are checked too, so `https` upgrades can be proposed
     twins = [key for key in suggest_mod.https_twins(documents) if key not in web]
     local_results, findings = check_local(documents, [p.parent for p in files])
     decided.update(local_results)
-    notes: list[str] = []
 
     options = {
         k: v
@@ -469,7 +477,8 @@ def write_outputs(
     suggestions: list[Suggestion],
     settings: Settings,
 ) -> list[Path]:
-    """report.json, report.md and suggestions.patch in ``settings.out`` (atomic replace)."""
+    """report.json, report.md, report.sarif and suggestions.patch in ``settings.out``
+    (atomic replace)."""
     out = settings.out
     out.mkdir(parents=True, exist_ok=True)
     # low-confidence edits (venue changes) are listed in the report, never in the patch
@@ -477,6 +486,7 @@ def write_outputs(
     files = {
         out / "report.json": json.dumps(report, indent=2, ensure_ascii=False).encode() + b"\n",
         out / "report.md": render_markdown(report, fail_after=settings.fail_after).encode(),
+        out / "report.sarif": json.dumps(render_sarif(report), indent=2).encode() + b"\n",
         out / "suggestions.patch": patch.encode("utf-8", "surrogateescape"),
     }
     for path, data in files.items():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from github.Issue import Issue
 from github.Repository import Repository
 
 from .config import Settings
+from .github_limits import BODY_CHARS, fit_markdown
 from .models import Confidence, Suggestion
 from .suggest import apply_to_bytes
 
@@ -142,15 +143,28 @@ class Publisher:
         self.state: dict[str, Any] = dict(state or {})
         self.result = PublishResult()
 
-    def run(self, report: Mapping[str, Any], files: dict[str, bytes], *, pr: bool) -> PublishResult:
+    def run(
+        self,
+        report: Mapping[str, Any],
+        files: dict[str, bytes],
+        *,
+        pr: bool,
+        save: Callable[[dict[str, Any]], None] | None = None,
+    ) -> PublishResult:
+        """Publish; ``save(state)`` is called after each step that succeeded, so a pull
+        request refused after the issue was updated does not redo the issue tomorrow."""
         # no published state (a lost cache) while links fail afresh: they may be the ones
         # published as broken, counted again from one, so nothing is called fixed tonight
         self.unsure = not self.state and any(i.get("state") == "failing" for i in report["links"])
         try:
             repo = self.github.get_repo(self.repo_name)
             self._issue(repo, report, pr=pr)
+            if save is not None:
+                save(self.state)
             if pr:
                 self._pull(repo, report, files)
+                if save is not None:
+                    save(self.state)
         except GithubException as exc:
             raise PublishError(_describe(exc, self.repo_name)) from None
         except requests.RequestException as exc:  # no answer at all (network, DNS, timeout)
@@ -184,7 +198,7 @@ class Publisher:
                 "new": [u for u in broken if u not in known],
                 "fixed": sorted(known - set(broken)),
             }
-        body = issue_body(report, last_change, pr=pr)
+        body = fit_markdown(issue_body(report, last_change, pr=pr), BODY_CHARS)
         if self.state.get("body_digest") == _digest(body) and known == set(broken):
             return  # quiet night: nothing changed since the last publish
         issue = self._find_issue(repo)
@@ -201,9 +215,9 @@ class Publisher:
                 self.result.actions.append(f"updated issue #{issue.number}")
             new = [u for u in broken if u not in known]
             if new and self.state.get("issue") == issue.number:
-                issue.create_comment(
-                    "Newly broken since the last run:\n\n" + "\n".join(f"- <{u}>" for u in new)
-                )
+                listed = "\n".join(f"- <{u}>" for u in new)
+                comment = f"Newly broken since the last run:\n\n{listed}"
+                issue.create_comment(fit_markdown(comment, BODY_CHARS))
                 self.result.actions.append(f"commented on issue #{issue.number}")
         elif issue.state == "open":
             if self.unsure:
@@ -251,6 +265,7 @@ class Publisher:
         ]
         tree = repo.create_git_tree(elements, base_tree=base_commit.tree)
         commit = repo.create_git_commit("Fix links suggested by linkwatch", tree, [base_commit])
+        body = fit_markdown(pr_body(report), BODY_CHARS)
         created_branch = False
         try:
             ref = repo.get_git_ref(f"heads/{BRANCH}")
@@ -262,12 +277,10 @@ class Publisher:
             created_branch = True
         try:
             if pull is None:
-                pull = repo.create_pull(
-                    title=PR_TITLE, body=pr_body(report), head=BRANCH, base=base
-                )
+                pull = repo.create_pull(title=PR_TITLE, body=body, head=BRANCH, base=base)
                 self.result.actions.append(f"opened pull request #{pull.number}")
             else:
-                pull.edit(body=pr_body(report))
+                pull.edit(body=body)
                 self.result.actions.append(f"updated pull request #{pull.number}")
         except GithubException:
             if created_branch:
@@ -291,6 +304,12 @@ def _describe(exc: GithubException, repo: str) -> str:
         return "GitHub rejected the token (401 Bad credentials)"
     if exc.status == 404:
         return f"GitHub repository {repo} not found, or the token cannot see it"
+    if exc.status == 403 and "not permitted to create or approve pull requests" in message:
+        return (
+            f"GitHub Actions may not open pull requests in {repo}: enable Settings → Actions → "
+            "General → 'Allow GitHub Actions to create and approve pull requests', or give "
+            "publish another token (see docs/nightly.md)"
+        )
     if exc.status == 403 and "rate limit" in message.lower():
         return f"GitHub API rate limit exhausted: {message}"
     if exc.status == 403:

@@ -8,6 +8,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .github_limits import (
+    STEP_SUMMARY_BYTES,
+    Annotation,
+    cap_annotations,
+    fit_markdown,
+    utf8_size,
+)
 from .models import (
     Document,
     Entry,
@@ -364,38 +371,36 @@ def _entry_row(entry: Mapping[str, Any]) -> str:
 # ---------------------------------------------------------------- GitHub workflow commands
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+def render_step_summary(report: Mapping[str, Any], fail_after: int = 2) -> str:
+    """report.md for ``$GITHUB_STEP_SUMMARY``, cut to GitHub's 1 MiB (a larger summary is
+    not shown at all)."""
+    return fit_markdown(
+        render_markdown(report, fail_after=fail_after), STEP_SUMMARY_BYTES, measure=utf8_size
+    )
 
 
 def render_github(report: Mapping[str, Any]) -> str:
-    """Workflow commands: ``::error`` per broken link occurrence, ``::warning`` for failing
-    links and permanent redirects (escaped per GitHub's workflow-command rules)."""
-    lines = []
+    """Workflow commands: ``::error`` per broken link occurrence (newly broken first),
+    ``::warning`` for failing links and permanent redirects, within GitHub's per-step
+    limit (``github_limits.cap_annotations``)."""
+    new = set(report.get("changes", {}).get("new", []))
+    annotations = []
     for item in report["links"]:
         if item["state"] == "broken":
             level, title = "error", "Broken link"
+            rank = 0 if item["normalized"] in new else 1
             message = f"{item['url']}: {item['reason']}"
         elif item["state"] == "failing":
-            level, title = "warning", f"Failing link ({item['consecutive_failures']} run)"
+            level, title, rank = "warning", f"Failing link ({item['consecutive_failures']} run)", 0
             message = f"{item['url']}: {item['reason']}"
         elif item["verdict"] == "redirect":
-            level, title = "warning", "Permanent redirect"
+            level, title, rank = "warning", "Permanent redirect", 1
             message = f"{item['url']} moved to {item['final_url']}"
         else:
             continue
-        for occ in item["occurrences"]:
-            props = ",".join(
-                [
-                    f"file={_escape_property(occ['file'])}",
-                    f"line={occ['line']}",
-                    f"col={occ['column']}",
-                    f"title={_escape_property(title)}",
-                ]
-            )
-            lines.append(f"::{level} {props}::{_escape_data(message)}")
+        annotations += [
+            Annotation(level, rank, occ["file"], occ["line"], occ["column"], title, message)
+            for occ in item["occurrences"]
+        ]
+    lines = cap_annotations(annotations)
     return "\n".join(lines) + ("\n" if lines else "")

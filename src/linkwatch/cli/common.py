@@ -28,8 +28,10 @@ EXIT_CANNOT_JUDGE = 3
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in linkwatch
 EXIT_INTERRUPTED = 130
 
-console = Console()
-err_console = Console(stderr=True)
+# soft wrap: lines are never cut at 80 columns, which is what rich assumes when the output
+# is a file or a CI log rather than a terminal
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> None:

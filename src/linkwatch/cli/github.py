@@ -32,15 +32,38 @@ def init() -> None:
 @init.command("github-actions")
 @click.argument("files", nargs=-1)
 @click.option("--cron", default=None, help="Schedule (default: nightly at 03:17 UTC).")
-@click.option("--package", default="linkwatch", help="What `pip install` installs.")
+@click.option(
+    "--install",
+    type=click.Choice(["action", "pip"]),
+    default="action",
+    help="Use linkwatch's action pinned to this version (default), or `pip install`.",
+)
+@click.option("--package", default="linkwatch", help="What `pip install` installs (--install pip).")
+@click.option(
+    "--action", "action", default=None, help="owner/name of linkwatch's action repository."
+)
+@click.option("--pr-checks", is_flag=True, help="Also check the links each pull request adds.")
 @click.option("--force", is_flag=True, help="Overwrite an existing workflow.")
 def init_github_actions(
-    files: tuple[str, ...], cron: str | None, package: str, force: bool
+    files: tuple[str, ...],
+    cron: str | None,
+    install: str,
+    package: str,
+    action: str | None,
+    pr_checks: bool,
+    force: bool,
 ) -> None:
     """Write .github/workflows/linkwatch.yml: a nightly check of FILES (default README.md)."""
-    from ..nightly import DEFAULT_CRON, WorkflowExists, render_workflow, write_workflow
+    from ..nightly import ACTION, DEFAULT_CRON, WorkflowExists, render_workflow, write_workflow
 
-    content = render_workflow(list(files) or ["README.md"], cron or DEFAULT_CRON, package)
+    content = render_workflow(
+        list(files) or ["README.md"],
+        cron or DEFAULT_CRON,
+        package,
+        install=install,
+        action=action or ACTION,
+        pr_checks=pr_checks,
+    )
     try:
         path = write_workflow(Path.cwd(), content, force=force)
     except WorkflowExists as exc:
@@ -83,8 +106,9 @@ def publish(ctx: click.Context, repo_name: str, pr: bool, **opts: Any) -> None:
             key = f"publish:{repo_name.lower()}"
             publisher = Publisher(settings, repo_name, store.get_state(key))
             files = patched_files(report, Path.cwd()) if pr else {}
-            result = publisher.run(report, files, pr=pr)
-            store.set_state(key, publisher.state)
+            result = publisher.run(
+                report, files, pr=pr, save=lambda state: store.set_state(key, state)
+            )
     except PublishError as exc:
         fail(str(exc), EXIT_CANNOT_JUDGE)
     except StoreError as exc:

@@ -8,7 +8,9 @@ import logging
 import os
 import re
 import sys
+import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -38,7 +40,10 @@ from .common import (
     settings_from,
 )
 
+log = logging.getLogger("linkwatch.check")
+
 if TYPE_CHECKING:
+    from ..changes import ChangeScope
     from ..pipeline import RunOutcome
 
 
@@ -57,6 +62,9 @@ class RichProgress:
         self.progress.update(self.task, total=total)
 
     def advance(self, result: LinkResult) -> None:
+        log.info(
+            "%s %s%s", result.verdict.value, result.url, f" — {result.reason}" * bool(result.reason)
+        )
         key = result.verdict.value
         self.counts[key] = self.counts.get(key, 0) + 1
         info = " ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
@@ -99,9 +107,9 @@ def check_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--format",
             "fmt",
-            type=click.Choice(["text", "github", "json"]),
+            type=click.Choice(["text", "github", "json", "sarif"]),
             default="text",
-            help="Terminal output: summary, GitHub workflow commands, or report.json.",
+            help="Terminal output: summary, GitHub workflow commands, report.json or SARIF.",
         ),
         click.option("--no-progress", is_flag=True, help="No progress bar."),
         click.option("-v", "--verbose", count=True, help="More logging (-vv for debug)."),
@@ -137,23 +145,42 @@ def _check_overrides(opts: dict[str, Any]) -> dict[str, Any]:
     return overrides
 
 
+# other packages' loggers: their INFO lines ("Following Github server redirection …")
+# are noise in a nightly log; -vv shows them, the parser's internals never
+_THIRD_PARTY = ("github", "urllib3", "arxiv", "aiohttp", "asyncio", "requests")
+_NEVER = ("markdown_it",)
+
+
 def _setup_logging(verbose: int, quiet: bool) -> None:
+    """-q errors only; default warnings; -v one line per URL checked; -vv debug."""
     level = (
         logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     )
-    logging.basicConfig(
-        level=level,
-        format="%(message)s",
-        handlers=[RichHandler(console=err_console, show_path=False, show_time=False)],
-    )
+    handler: logging.Handler
+    if err_console.is_terminal:
+        handler = RichHandler(console=err_console, show_path=False, show_time=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:  # a CI log: whole lines, never wrapped to a guessed width
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
+    for name in _THIRD_PARTY:
+        logging.getLogger(name).setLevel(logging.INFO if verbose >= 2 else logging.WARNING)
+    for name in _NEVER:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _print_outcome(outcome: RunOutcome, fmt: str, quiet: bool, fail_after: int) -> None:
-    from ..report import render_github, render_markdown
+    from ..report import render_github, render_step_summary
 
     report = outcome.report
     if fmt == "json":
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    if fmt == "sarif":
+        from ..sarif import render_sarif
+
+        click.echo(json.dumps(render_sarif(report), indent=2))
         return
     if fmt == "github":
         click.echo(render_github(report), nl=False)
@@ -161,7 +188,7 @@ def _print_outcome(outcome: RunOutcome, fmt: str, quiet: bool, fail_after: int) 
         if summary_file:
             try:
                 with open(summary_file, "a", encoding="utf-8") as fh:
-                    fh.write(render_markdown(report, fail_after=fail_after) + "\n")
+                    fh.write(render_step_summary(report, fail_after=fail_after) + "\n")
             except OSError as exc:  # the check itself stands; only the summary is lost
                 err_console.print(
                     f"warning: cannot append to the step summary {summary_file}: "
@@ -187,7 +214,11 @@ def _print_outcome(outcome: RunOutcome, fmt: str, quiet: bool, fail_after: int) 
 
 
 def run_pipeline(
-    files: list[Path], settings: Settings, network: Network, opts: dict[str, Any]
+    files: list[Path],
+    settings: Settings,
+    network: Network,
+    opts: dict[str, Any],
+    scope: ChangeScope | None = None,
 ) -> int:
     """Run a check with progress and map every failure to one line and an exit code."""
     # imported here so that `linkwatch links` and `--help` stay fast and independent
@@ -210,7 +241,7 @@ def run_pipeline(
     try:
         with progress:
             outcome = asyncio.run(
-                run_check(files, settings, network, progress=RichProgress(progress))
+                run_check(files, settings, network, progress=RichProgress(progress), scope=scope)
             )
     except InputError as exc:
         fail(str(exc), EXIT_USAGE)
@@ -236,16 +267,40 @@ def run_pipeline(
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @check_options
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Pull-request mode: check only the links added since the git REF.",
+)
 @click.pass_context
-def check(ctx: click.Context, files: tuple[Path, ...], **opts: Any) -> None:
+def check(
+    ctx: click.Context, files: tuple[Path, ...], changed_since: str | None, **opts: Any
+) -> None:
     """Check every link of FILES; write reports/report.md, report.json, suggestions.patch.
 
     Exit 0 when nothing is broken, 1 when links are broken, 2 for bad input,
     3 when the run could not judge (network down, database busy).
+
+    With --changed-since REF (a pull request's base) only the links that the change
+    introduces are checked, each is broken on its first failure, and the nightly store
+    is left alone (a throw-away store is used).
     """
     _setup_logging(opts["verbose"], opts["quiet"])
     settings = settings_from(ctx, **_check_overrides(opts))
-    sys.exit(run_pipeline(list(files), settings, Network(), opts))
+    if changed_since is None:
+        sys.exit(run_pipeline(list(files), settings, Network(), opts))
+    from ..changes import scope_from_git
+    from ..extract import InputError
+    from ..pipeline import display_name
+
+    try:
+        scope = scope_from_git(changed_since, {display_name(p): p for p in files})
+    except (InputError, OSError) as exc:
+        fail(str(exc), EXIT_USAGE)
+    with tempfile.TemporaryDirectory(prefix="linkwatch-pr-") as scratch:
+        settings = replace(settings, fail_after=1, db=Path(scratch) / "linkwatch.db")
+        code = run_pipeline(list(files), settings, Network(), opts, scope=scope)
+    sys.exit(code)
 
 
 @cli.command()

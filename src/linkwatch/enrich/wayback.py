@@ -21,7 +21,7 @@ import aiohttp
 
 from ..config import Settings
 from ..models import LinkResult
-from ..net import Network
+from ..net import Network, proxy_for
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -189,6 +189,7 @@ async def _lookup(
             settings.wayback_api_url,
             params=params,
             timeout=aiohttp.ClientTimeout(total=settings.timeout),
+            proxy=proxy_for(settings.wayback_api_url),
         ) as response:
             if response.status != 200:
                 log.info("wayback lookup for %s: HTTP %s", url, response.status)

@@ -18,6 +18,9 @@ from aiohttp import web
 from .github_api import Call, SimGitHub, gh_error, gh_json
 
 FORBIDDEN = "Resource not accessible by integration"
+# what GitHub answers when the repository setting forbids Actions to open pull requests
+PULLS_FORBIDDEN = "GitHub Actions is not permitted to create or approve pull requests."
+BODY_LIMIT = 65_536
 
 
 def _sha(kind: str, payload: bytes) -> str:
@@ -39,8 +42,12 @@ class RepoWrites:
         files: dict[str, bytes] | None = None,
         permissions: set[str] | None = None,
         default_branch: str = "main",
+        actions_may_open_pulls: bool = True,
     ) -> None:
         self.sim = sim
+        # Settings → Actions → General → "Allow GitHub Actions to create and approve pull
+        # requests", off by default on new repositories
+        self.actions_may_open_pulls = actions_may_open_pulls
         self.full_name = full_name
         if sim.resolve(full_name) is None:
             sim.add_repo(full_name, default_branch=default_branch)
@@ -133,6 +140,11 @@ class RepoWrites:
                     return gh_error(401, "Requires authentication")
                 if permission not in self.permissions:
                     return gh_error(403, FORBIDDEN)
+                if fn == self._create_pull and not self.actions_may_open_pulls:
+                    return gh_error(403, PULLS_FORBIDDEN)
+                payload = await call.json()
+                if isinstance(payload, dict) and len(payload.get("body") or "") > BODY_LIMIT:
+                    return gh_error(422, "Validation Failed")  # body is too long
                 self.calls.append((method, call.request.path))
             return await fn(call)
 

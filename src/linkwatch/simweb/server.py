@@ -33,6 +33,7 @@ from multidict import CIMultiDict
 
 from linkwatch.net import Network
 from linkwatch.simweb.behaviours import RECORD_KEY, Record, RouteState, not_found, run
+from linkwatch.simweb.proxy import SimProxy
 from linkwatch.simweb.scenario import Scenario, host_key
 from linkwatch.simweb.tls import SimTLS
 
@@ -104,6 +105,7 @@ class SimWeb:
         self._pending: set[asyncio.Future[Any]] = set()
         self._lock = threading.Lock()
         self._unsubscribe: Callable[[], None] = lambda: None
+        self._proxies: list[SimProxy] = []
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -154,6 +156,8 @@ class SimWeb:
         await asyncio.sleep(0)  # let direct listeners scheduled from other threads register
         if self._pending:
             await asyncio.gather(*self._pending, return_exceptions=True)
+        for proxy in self._proxies:
+            await proxy.close()
         for task in list(self._tasks):
             task.cancel()
         await self._runner.cleanup()
@@ -201,6 +205,15 @@ class SimWeb:
             direct_bases=self._direct_bases,
             public_stand_ins=frozenset({LOOPBACK}),
         )
+
+    async def proxy(self, mode: str = "forward") -> SimProxy:
+        """A forward proxy in front of the sim (``simweb/proxy.py``), closed with it; its
+        port is one the safety net lets clients connect to."""
+        proxy = SimProxy(self, mode)
+        await proxy.start()
+        self._proxies.append(proxy)
+        self._ports[f"proxy-{proxy.port}"] = proxy.port
+        return proxy
 
     def direct_base(self, host: str, scheme: str = "http") -> str:
         """``http://127.0.0.1:PORT`` reaching ``host`` without our resolver (sync clients).
