@@ -45,10 +45,8 @@ def declare(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
     def add(*declared: Site) -> None:
         everything = registry.sites() + declared
         monkeypatch.setattr(registry, "sites", lambda: everything)
-        registry._by_host.cache_clear()
-        registry._by_url_host.cache_clear()
+        registry.reindex()
 
     yield add
     monkeypatch.undo()
-    registry._by_host.cache_clear()
-    registry._by_url_host.cache_clear()
+    registry.reindex()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 
 from ..models import LinkKind
 from .base import Site, SiteRule
@@ -58,45 +58,60 @@ def _by_url_host() -> dict[str, Site]:
     return {host: site for site in sites() for host in site.url_hosts}
 
 
+def reindex() -> None:
+    """Forget the indexes (after the declarations changed: tests that declare sites)."""
+    for cached in (_by_host, _by_url_host, _answer):
+        cached.cache_clear()
+
+
 def _suffixes(host: str) -> list[str]:
     """``a.b.example.org`` → itself, then each parent domain down to ``example.org``."""
     labels = host.lower().rstrip(".").split(".")
     return [".".join(labels[i:]) for i in range(max(1, len(labels) - 1))]
 
 
-def lookup(host: str, want: Callable[[Site], bool], path: str | None = None) -> Site | None:
-    """The site of the longest suffix of ``host`` that ``want`` accepts.
+_WANTS: dict[str, Callable[[Site], bool]] = {
+    "rule": lambda site: site.rule is not None,
+    "kind": lambda site: site.kind is not None,
+    "wall": lambda site: site.wall is not None,
+    "tracking": lambda site: bool(site.tracking or site.identity),
+}
 
-    Sites limited to ``paths`` count only when ``path`` is given and under one of them,
-    and only after every path-less site: a path is more specific than a host only
-    when nothing declares the host itself.
-    """
+
+@lru_cache(maxsize=16384)  # hosts repeat: a list has far fewer hosts than links
+def _answer(host: str, purpose: str) -> Site | None:
+    """The site of the longest suffix of ``host`` that declares ``purpose`` (no paths)."""
+    want = _WANTS[purpose]
     index = _by_host()
     for suffix in _suffixes(host):
         for site in index.get(suffix, ()):
             if not site.paths and want(site):
                 return site
-    if path is not None:
-        for suffix in _suffixes(host):
-            for site in index.get(suffix, ()):
-                if site.paths and path.startswith(site.paths) and want(site):
-                    return site
     return None
 
 
 def rule_of(host: str) -> SiteRule | None:
-    site = lookup(host, lambda s: s.rule is not None)
+    site = _answer(host, "rule")
     return site.rule if site is not None else None
 
 
 def kind_for(host: str, path: str) -> LinkKind | None:
-    site = lookup(host, lambda s: s.kind is not None, path)
-    return site.kind if site is not None else None
+    """The declared kind of the host; sites limited to ``paths`` count only when nothing
+    declares the host itself (a path is more specific only then)."""
+    site = _answer(host, "kind")
+    if site is not None:
+        return site.kind
+    index = _by_host()
+    for suffix in _suffixes(host):
+        for site in index.get(suffix, ()):
+            if site.paths and site.kind is not None and path.startswith(site.paths):
+                return site.kind
+    return None
 
 
 def wall_for(host: str) -> Site | None:
     """The declaration saying ``host`` walls off checkers (bot or login wall), if any."""
-    return lookup(host, lambda s: s.wall is not None)
+    return _answer(host, "wall")
 
 
 def is_blocking_host(host: str) -> bool:
@@ -106,7 +121,7 @@ def is_blocking_host(host: str) -> bool:
 
 def query_site(host: str) -> Site | None:
     """The declaration saying which query parameters of ``host`` track visitors, if any."""
-    return lookup(host, lambda s: bool(s.tracking or s.identity))
+    return _answer(host, "tracking")
 
 
 def url_site(bare_host: str) -> Site | None:
@@ -114,6 +129,3 @@ def url_site(bare_host: str) -> Site | None:
     site = _by_url_host().get(bare_host)
     return site if site is not None and site.parse is not None else None
 
-
-def site_named(name: str) -> Site:
-    return next(site for site in sites() if site.name == name)
