@@ -142,6 +142,7 @@ def test_not_found_headings_in_several_languages(html: str, heading: str | None)
         "Halaman tidak ditemukan",
         "الصفحة غير موجودة",
         "お探しのページは存在しません",
+        "Diese Seite existiert nicht",
         "您访问的页面不存在",
         "找不到網頁",
         "존재하지 않는 페이지입니다",
@@ -150,6 +151,13 @@ def test_not_found_headings_in_several_languages(html: str, heading: str | None)
 )
 def test_not_found_headings_in_the_major_languages(heading: str) -> None:
     assert not_found_heading(f"<title>{heading}</title>") == heading
+
+
+@pytest.mark.parametrize(
+    "title", ["God bestaat niet", "Gott existiert nicht", "Бог не существует", "正解は存在しません"]
+)
+def test_titles_saying_something_does_not_exist_are_not_not_found_pages(title: str) -> None:
+    assert not_found_heading(f"<title>{title}</title>") is None
 
 
 async def test_a_not_found_page_in_any_language_is_told_by_the_probe(simweb) -> None:
