@@ -9,6 +9,7 @@ from linkwatch.checker import check_urls
 from linkwatch.config import Settings
 from linkwatch.models import ErrorCode, Verdict
 from linkwatch.simweb import Scenario
+from linkwatch.simweb import behaviours as b
 from linkwatch.simweb import sites as s
 
 SETTINGS = Settings(allow_private=True, retry_backoff=0.01, host_spacing=0.0, per_host=4)
@@ -75,3 +76,30 @@ async def test_the_marketplace_itself_is_not_parked(simweb) -> None:
     web = await simweb(Scenario().host("www.hugedomains.com", s.marketplace_page()))
     [result] = await check_urls([url], SETTINGS, web.network())
     assert result.verdict is Verdict.ALIVE
+
+
+async def test_masked_forwarding_and_embedded_apps_are_content(simweb) -> None:
+    """A bare frame around another site (registrars' masked forwarding) or an iframe of a
+    demo app is that site's content, not a parking page."""
+    forward = "https://my-old-name.net/"
+    demo = "https://demo.example.org/space"
+    scenario = (
+        Scenario()
+        .host(
+            "my-old-name.net",
+            b.Html(
+                "<html><head><title>Jane Doe</title></head><frameset rows='100%'>"
+                "<frame src='https://people.example.edu/~jdoe/'></frameset></html>"
+            ),
+        )
+        .route(
+            demo,
+            b.Html(
+                "<html><head><title>Demo</title></head><body>"
+                "<iframe src='https://attention-demo.hf.space' width='100%'></iframe></body></html>"
+            ),
+        )
+    )
+    web = await simweb(scenario)
+    results = await check_urls([forward, demo], SETTINGS, web.network())
+    assert [r.verdict for r in results] == [Verdict.ALIVE, Verdict.ALIVE]

@@ -13,7 +13,8 @@ alive. What parking pages share, whoever runs them:
   Sedo, GoDaddy's ``/forsale/``);
 - their title or headline offers the domain ("example.com is for sale",
   "Buy this domain");
-- they are a bare frame around another host, with next to no text.
+- they are a bare frame around the parking host (``ww1.<domain>``), with next to no
+  text (a frame around another site is masked forwarding, that site's content).
 
 A real page that merely mentions a domain sale in its text, or links to a
 marketplace, has none of these in its title, scripts or frames and stays alive.
@@ -76,7 +77,7 @@ _FOR_SALE = re.compile(
     re.IGNORECASE,
 )
 _FRAME = re.compile(
-    r"<(?:frame|iframe)\b[^>]*\bsrc\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)", re.IGNORECASE
+    r"<frame\b[^>]*\bsrc\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)", re.IGNORECASE
 )
 # Parking pages are small; an offer in the title of a long page is an article about one.
 SMALL_PAGE = 32 * 1024
@@ -105,6 +106,16 @@ def _is_service(url: str) -> str | None:
     return None
 
 
+def _parking_frame(own: str, framed: str) -> bool:
+    """A frame to a parking service, or to the ``ww1.``-style host parkers give the domain
+    (a frame around any other site is masked forwarding: that site's content)."""
+    host = _host(framed)
+    bare = own.removeprefix("www.")
+    return _is_service(framed) is not None or (
+        re.match(r"ww\d+\.", host) is not None and host.split(".", 1)[1] == bare
+    )
+
+
 def evidence(url: str, page: Page) -> str | None:
     """Why ``page`` (the answer for ``url``) is a parked domain's page, or None."""
     own = _host(url)
@@ -128,9 +139,9 @@ def evidence(url: str, page: Page) -> str | None:
         if heading and _FOR_SALE.search(heading):
             return f"page says “{heading[:80]}”"
     frame = _FRAME.search(text)
-    framed = _host(frame.group(1)) if frame is not None else ""
-    if framed not in ("", own) and len(visible_text(text)) <= BARE_TEXT:
-        return f"a bare frame around {framed}"
+    framed = frame.group(1) if frame is not None else ""
+    if framed and _parking_frame(own, framed) and len(visible_text(text)) <= BARE_TEXT:
+        return f"a bare frame around {_host(framed)}"
     return None
 
 
