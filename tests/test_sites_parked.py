@@ -71,6 +71,14 @@ async def test_an_article_about_selling_a_domain_stays_alive(simweb) -> None:
     assert (alive.verdict, alive.error, alive.reason) == (Verdict.ALIVE, None, "")
 
 
+def test_headings_about_parking_are_not_offers() -> None:
+    from linkwatch.sites.parked import _FOR_SALE
+
+    assert _FOR_SALE.search("What is a parked domain?") is None
+    assert _FOR_SALE.search("Domain adaptation code is available") is None
+    assert _FOR_SALE.search("example.net is for sale") is not None
+
+
 async def test_the_marketplace_itself_is_not_parked(simweb) -> None:
     url = "https://www.hugedomains.com/domain_profile.cfm?d=example.org"
     web = await simweb(Scenario().host("www.hugedomains.com", s.marketplace_page()))

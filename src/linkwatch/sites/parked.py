@@ -72,7 +72,7 @@ _LANDER = re.compile(
 _FOR_SALE = re.compile(
     r"\b(?:this\s+)?domain(?:\s+name)?\s+(?:[\w.-]+\s+)?(?:is|may\s+be)\s+for\s+sale"
     r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\s+(?:is\s+|may\s+be\s+)?for\s+sale\b"
-    r"|\bbuy\s+this\s+domain\b|\bthis\s+domain\s+(?:is|has\s+been)\s+parked\b|\bparked\s+domain\b"
+    r"|\bbuy\s+this\s+domain\b|\bthis\s+domain\s+(?:is|has\s+been)\s+parked\b"
     r"|域名(?:正在)?出售|此域名(?:可)?出售",
     re.IGNORECASE,
 )
