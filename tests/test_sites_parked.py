@@ -11,6 +11,7 @@ from linkwatch.models import ErrorCode, Verdict
 from linkwatch.simweb import Scenario
 from linkwatch.simweb import behaviours as b
 from linkwatch.simweb import sites as s
+from linkwatch.sites.parked import _FOR_SALE
 
 SETTINGS = Settings(allow_private=True, retry_backoff=0.01, host_spacing=0.0, per_host=4)
 
@@ -72,8 +73,6 @@ async def test_an_article_about_selling_a_domain_stays_alive(simweb) -> None:
 
 
 def test_headings_about_parking_are_not_offers() -> None:
-    from linkwatch.sites.parked import _FOR_SALE
-
     assert _FOR_SALE.search("What is a parked domain?") is None
     assert _FOR_SALE.search("Domain adaptation code is available") is None
     assert _FOR_SALE.search("example.net is for sale") is not None
