@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 from hypothesis import settings
 
 from linkwatch.simweb import Scenario, SimWeb
+from linkwatch.sites import registry
+from linkwatch.sites.base import Site
 
 # CI explores the same examples every run, so a red CI is reproducible and never a dice roll;
 # local runs keep searching new ones.
@@ -33,3 +35,18 @@ async def simweb() -> AsyncIterator[StartSimWeb]:
     yield start
     for web in reversed(started):
         await web.close()
+
+
+@pytest.fixture
+def declare(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """``declare(Site(...), …)``: extra site declarations for one test; the registry's
+    indexes are rebuilt with them and again without them afterwards."""
+
+    def add(*declared: Site) -> None:
+        everything = registry.sites() + declared
+        monkeypatch.setattr(registry, "sites", lambda: everything)
+        registry.reindex()
+
+    yield add
+    monkeypatch.undo()
+    registry.reindex()

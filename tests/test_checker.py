@@ -18,6 +18,7 @@ from linkwatch.models import ErrorCode, LinkResult, RedirectKind, Verdict
 from linkwatch.simweb import Scenario
 from linkwatch.simweb import behaviours as b
 from linkwatch.simweb.behaviours import RouteState
+from linkwatch.sites.base import Site
 from linkwatch.urls import classify
 
 H = "https://example.org"
@@ -89,7 +90,7 @@ VERDICTS = [
         b.bot_wall(),
         Verdict.UNVERIFIABLE,
         ErrorCode.BLOCKED,
-        "403 from example.org: the site blocks checkers",
+        "bot wall: 403 from example.org, Cloudflare challenge page “Just a moment...”",
     ),
     (
         "/throttled",
@@ -581,10 +582,11 @@ class BrokenRule:
         raise KeyError("oops")
 
 
-async def test_registered_rule_is_used_for_its_host_and_subdomains(simweb, monkeypatch):
-    monkeypatch.setattr(sites, "_RULES", dict(sites._RULES))
-    sites.register(EchoRule(), hosts=["echo.example"])
-    sites.register(BrokenRule(), hosts=["broken.echo.example"])
+async def test_declared_rule_is_used_for_its_host_and_subdomains(simweb, declare):
+    declare(
+        Site("echo", hosts=("echo.example",), rule=EchoRule()),
+        Site("broken", hosts=("broken.echo.example",), rule=BrokenRule()),
+    )
     sc = Scenario().host("www.echo.example", b.ok(body="hi", content_type="text/plain"))
     web = await simweb(sc.host("broken.echo.example", PLAIN).host("other.example", PLAIN))
     echoed = await check(web, "https://www.echo.example/x")

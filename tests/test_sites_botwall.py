@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 from linkwatch.checker import check_urls
 from linkwatch.config import Settings
 from linkwatch.models import ErrorCode, Verdict
@@ -12,7 +14,7 @@ from linkwatch.pipeline import run_check
 from linkwatch.simweb import Scenario
 from linkwatch.simweb import behaviours as b
 from linkwatch.simweb import sites as s
-from linkwatch.sites.botwall import is_blocking_host
+from linkwatch.sites.registry import is_blocking_host
 
 SETTINGS = Settings(
     allow_private=True, retry_backoff=0.01, host_spacing=0.0, per_host=4, max_retries=1
@@ -48,11 +50,11 @@ async def test_challenge_pages_are_walls_whatever_their_status(simweb) -> None:
     web = await simweb(scenario)
     walled, rejected, challenge = await check_urls([rg, acm, cf503], SETTINGS, web.network())
     assert walled.reason == (
-        "bot wall: 403 from www.researchgate.net, challenge page “Just a moment...”"
+        "bot wall: 403 from www.researchgate.net, Cloudflare challenge page “Just a moment...”"
     )
     assert rejected.reason == "bot wall: 200 from dl.acm.org, challenge page “Request Rejected”"
     assert challenge.reason == (
-        "bot wall: 503 from papers.example.org, challenge page “Just a moment...”"
+        "bot wall: 503 from papers.example.org, Cloudflare challenge page “Just a moment...”"
     )
     for result in (walled, rejected, challenge):
         assert (result.verdict, result.error) == (Verdict.UNVERIFIABLE, ErrorCode.BLOCKED)
@@ -124,3 +126,66 @@ async def test_list_half_walled_exits_0_and_lists_them_unverifiable(simweb, tmp_
     markdown = (tmp_path / "reports" / "report.md").read_text(encoding="utf-8")
     section = markdown.split("## Unverifiable, not counted as broken (4)", 1)[1]
     assert all(url in section for url in walled)
+
+
+@pytest.mark.parametrize(
+    ("service", "status", "reason"),
+    [
+        (
+            "cloudflare",
+            403,
+            "bot wall: 403 from shop.example.com, Cloudflare challenge page “Just a moment...”",
+        ),
+        (
+            "akamai",
+            403,
+            "bot wall: 403 from shop.example.com, Akamai challenge page “Access Denied”",
+        ),
+        (
+            "datadome",
+            403,
+            "bot wall: 403 from shop.example.com, DataDome challenge page “shop.example.com”",
+        ),
+        (
+            "perimeterx",
+            403,
+            "bot wall: 403 from shop.example.com, "
+            "PerimeterX challenge page “Access to this page has been denied”",
+        ),
+        (
+            "aws_waf",
+            202,
+            "bot wall: 202 from shop.example.com, AWS WAF challenge (x-amzn-waf-action: challenge)",
+        ),
+    ],
+)
+async def test_challenge_pages_name_their_service_at_any_status(
+    simweb, service: str, status: int, reason: str
+) -> None:
+    url = "https://shop.example.com/item/42"
+    web = await simweb(
+        Scenario().host("shop.example.com", s.challenge(service, "shop.example.com"))
+    )
+    [result] = await check_urls([url], SETTINGS, web.network())
+    assert (result.verdict, result.error, result.status, result.reason) == (
+        Verdict.UNVERIFIABLE,
+        ErrorCode.BLOCKED,
+        status,
+        reason,
+    )
+
+
+async def test_ordinary_pages_behind_those_services_stay_alive(simweb) -> None:
+    """Cloudflare's bot-detection script and DataDome's pass mark are on every page."""
+    cf = "https://papers.example.net/attention"
+    dd = "https://shop.example.com/item/7"
+    scenario = (
+        Scenario()
+        .route(cf, s.cloudflare_site_page("Attention"))
+        .route(dd, b.Html(s.blog_post("Shop", "Item 7").body, headers={"X-DataDome": "protected"}))
+        .host("papers.example.net", b.not_found())
+        .host("shop.example.com", b.not_found())
+    )
+    web = await simweb(scenario)
+    results = await check_urls([cf, dd], SETTINGS, web.network())
+    assert [(r.verdict, r.error, r.reason) for r in results] == [(Verdict.ALIVE, None, "")] * 2

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from linkwatch.checker import check_urls
+from linkwatch.checker import Engine, check_urls
 from linkwatch.config import Settings
 from linkwatch.extract import extract_file
 from linkwatch.simweb import Scenario
@@ -47,7 +47,8 @@ async def test_missing_fragments_on_alive_pages_become_findings(simweb, tmp_path
     keys = sorted({normalize(link.url) for link in doc.links})
     results = {r.url: r for r in await check_urls(keys, SETTINGS, web.network())}
     web.clear_log()
-    findings = await check_external_fragments([doc], results, SETTINGS, web.network())
+    async with Engine(SETTINGS, web.network()) as engine:
+        findings = await check_external_fragments([doc], results, engine)
     assert [(f.kind, f.line, f.message) for f in findings] == [
         (
             "missing_fragment",
@@ -61,9 +62,8 @@ async def test_missing_fragments_on_alive_pages_become_findings(simweb, tmp_path
 
 
 async def test_nothing_to_do_without_fragments(simweb) -> None:
-    assert (
-        await check_external_fragments([], {}, SETTINGS, (await simweb(Scenario())).network()) == []
-    )
+    async with Engine(SETTINGS, (await simweb(Scenario())).network()) as engine:
+        assert await check_external_fragments([], {}, engine) == []
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from aiohttp import web as aioweb
 
 from linkwatch.checker import check_urls
 from linkwatch.config import Settings
@@ -124,3 +125,83 @@ async def test_pdfs_are_not_read_for_soft_404s(simweb) -> None:
 )
 def test_not_found_headings_in_several_languages(html: str, heading: str | None) -> None:
     assert not_found_heading(html) == heading
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Страница не найдена",
+        "Сторінку не знайдено",
+        "Página no encontrada",
+        "Página não encontrada",
+        "Pagina non trovata",
+        "Pagina niet gevonden",
+        "Nie znaleziono strony",
+        "Sayfa bulunamadı",
+        "Không tìm thấy trang",
+        "Halaman tidak ditemukan",
+        "الصفحة غير موجودة",
+        "お探しのページは存在しません",
+        "Diese Seite existiert nicht",
+        "您访问的页面不存在",
+        "找不到網頁",
+        "존재하지 않는 페이지입니다",
+        "La page demandée n’existe pas",
+    ],
+)
+def test_not_found_headings_in_the_major_languages(heading: str) -> None:
+    assert not_found_heading(f"<title>{heading}</title>") == heading
+
+
+@pytest.mark.parametrize(
+    "title", ["God bestaat niet", "Gott existiert nicht", "Бог не существует", "正解は存在しません"]
+)
+def test_titles_saying_something_does_not_exist_are_not_not_found_pages(title: str) -> None:
+    assert not_found_heading(f"<title>{title}</title>") is None
+
+
+async def test_a_not_found_page_in_any_language_is_told_by_the_probe(simweb) -> None:
+    """No word list knows Georgian; the host's own not-found page, which names the path it
+    was asked for like the probe's page does, decides. Real posts stay alive."""
+    host = "https://blog.example.ge"
+    scenario = (
+        Scenario()
+        .host("blog.example.ge", s.LocalNotFound())
+        .route(f"{host}/posts/attention", s.blog_post("ბლოგი", "ყურადღების მექანიზმი"))
+    )
+    web = await simweb(scenario)
+    alive, dead = await check_urls(
+        [f"{host}/posts/attention", f"{host}/posts/removed"], SETTINGS, web.network()
+    )
+    assert (alive.verdict, alive.error, alive.reason) == (Verdict.ALIVE, None, "")
+    assert (dead.verdict, dead.error, dead.reason) == (
+        Verdict.DEAD,
+        ErrorCode.SOFT404,
+        "soft 404: same page as a random path on blog.example.ge",
+    )
+    assert len(probes(web, "blog.example.ge")) == 1
+
+
+async def test_a_shell_that_carries_its_url_in_tags_is_not_an_error_page(simweb) -> None:
+    """A canonical link or og:url naming the path is not the host saying "nothing here"."""
+
+    async def shell(request, state):
+        url = f"https://spa.example.io{request.path}"
+        page = (
+            f'<!DOCTYPE html><html><head><title>Leaderboard</title><link rel="canonical" '
+            f'href="{url}"><meta property="og:url" content="{url}"></head>'
+            '<body><div id="root"></div><script src="/app.js"></script></body></html>'
+        )
+        return aioweb.Response(text=page, content_type="text/html")
+
+    web = await simweb(Scenario().host("spa.example.io", shell))
+    results = await check_urls(
+        [  # paths as long as the probe's, so only the sign of an error page tells
+            "https://spa.example.io/leaderboards/cvpr-2021-attention",
+            "https://spa.example.io/leaderboards/iccv-2021-attention",
+        ],
+        SETTINGS,
+        web.network(),
+    )
+    assert [r.verdict for r in results] == [Verdict.ALIVE, Verdict.ALIVE]
+    assert len(probes(web, "spa.example.io")) == 1  # the probe was made, and did not decide

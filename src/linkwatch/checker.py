@@ -34,7 +34,7 @@ from yarl import URL
 
 from . import interrupt
 from .config import Settings
-from .decoding import decode_body
+from .fetch import Page
 from .guard import GuardedResolver, PrivateAddressError, check_host
 from .hosts import HostConfig, accepted, host_config
 from .models import ErrorCode, LinkResult, Verdict
@@ -60,37 +60,6 @@ _deferrals: ContextVar[list[float] | None] = ContextVar("linkwatch_deferrals", d
 
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass(slots=True)
-class Page:
-    """One fetch: the last response of the redirect chain, or why there is none.
-
-    ``chain`` has one ``(status, url)`` per request made, so ``chain[0][0]`` is the
-    first hop's status and ``chain[-1]`` the final response. ``deferred_until``
-    (monotonic) is set when the host asked for a pause longer than
-    ``Settings.retry_after_cap``: the run checks the link again later.
-    ``client_redirect`` names the kind of the last client-side redirect followed.
-    """
-
-    url: str
-    method: str = "GET"
-    status: int | None = None
-    headers: Mapping[str, str] = field(default_factory=CIMultiDict)
-    final_url: str | None = None
-    chain: list[tuple[int, str]] = field(default_factory=list)
-    body: bytes = b""
-    truncated: bool = False
-    attempts: int = 0
-    failure: tuple[ErrorCode, str] | None = None
-    elapsed_ms: int = 0
-    deferred_until: float | None = None
-    client_redirect: str | None = None  # "meta refresh"/"script" when one was followed
-
-    @property
-    def text(self) -> str:
-        """The body decoded as a browser would (``decoding.decode_body``)."""
-        return decode_body(self.body, self.headers.get("Content-Type", ""))
 
 
 @dataclass(slots=True)
@@ -186,7 +155,7 @@ def _retryable_error(exc: BaseException, code: ErrorCode) -> bool:
 
 
 def _retryable_status(status: int) -> bool:
-    return status == 429 or (status >= 500 and status != 501)
+    return status == 429 or (500 <= status < 600 and status != 501)  # not 999 and the like
 
 
 class Engine:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, durations
 from .errors import UsageError
 from .hosts import HostConfig, parse_accept, parse_hosts
 
@@ -25,8 +25,6 @@ DEFAULT_USER_AGENT = (
     f"linkwatch/{__version__} (+https://github.com/linkwatch/linkwatch; awesome-list link checker)"
 )
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
-_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 class ConfigError(UsageError, ValueError):
@@ -34,13 +32,12 @@ class ConfigError(UsageError, ValueError):
 
 
 def parse_duration(text: str | int | float) -> float:
-    """``"1d"`` → 86400.0, ``"20m"`` → 1200.0, ``90`` → 90.0."""
-    if isinstance(text, int | float):
-        return float(text)
-    m = _DURATION.match(text)
-    if not m:
-        raise ConfigError(f"not a duration: {text!r} (use e.g. 30s, 20m, 12h, 1d)")
-    return float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+    """``"1d"`` → 86400.0, ``"20m"`` → 1200.0, ``90`` → 90.0 (``durations``); a
+    ``ConfigError`` otherwise."""
+    try:
+        return durations.parse_duration(text)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 @dataclass
@@ -97,6 +94,7 @@ class Settings:
     wayback_api_url: str = "https://archive.org/wayback/available"
     youtube_oembed_url: str = "https://www.youtube.com/oembed"
     bilibili_api_url: str = "https://api.bilibili.com/x/web-interface/view"
+    doi_api_url: str = "https://doi.org/api/handles"  # DOI handle API, asked as <base>/<doi>
     # network-down detection: hosts expected to answer whenever the network is up
     reference_hosts: list[str] = field(
         default_factory=lambda: ["https://www.google.com/", "https://github.com/"]

@@ -48,6 +48,7 @@ from . import autolinks
 from .errors import UsageError
 from .inline_ignore import Ignores
 from .models import Anchor, Document, Entry, Link, LinkKind, Target, Venue
+from .sites.registry import kind_for
 from .venues import find_venue
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -131,65 +132,18 @@ _LABEL_KINDS: tuple[tuple[LinkKind, re.Pattern[str]], ...] = tuple(
         (LinkKind.PROJECT, r"\b(project|homepage|home page|website|page|demo|site)\b|主页"),
     )
 )
-_HOST_KINDS: tuple[tuple[LinkKind, tuple[str, ...]], ...] = (
-    (
-        LinkKind.PAPER,
-        (
-            "arxiv.org",
-            "openaccess.thecvf.com",
-            "ieeexplore.ieee.org",
-            "dl.acm.org",
-            "openreview.net",
-            "proceedings.neurips.cc",
-            "papers.nips.cc",
-            "proceedings.mlr.press",
-            "aclanthology.org",
-            "link.springer.com",
-            "ecva.net",
-            "ojs.aaai.org",
-            "ijcai.org",
-            "semanticscholar.org",
-            "doi.org",
-        ),
-    ),
-    (LinkKind.CODE, ("github.com", "gitlab.com", "gitee.com", "bitbucket.org")),
-    (LinkKind.VIDEO, ("youtube.com", "youtu.be", "bilibili.com", "b23.tv", "vimeo.com")),
-    (
-        LinkKind.BLOG,
-        (
-            "mp.weixin.qq.com",
-            "zhuanlan.zhihu.com",
-            "zhihu.com",
-            "medium.com",
-            "towardsdatascience.com",
-            "blog.csdn.net",
-            "jianshu.com",
-            "cnblogs.com",
-        ),
-    ),
-    (LinkKind.DATASET, ("kaggle.com", "paperswithcode.com/dataset")),
-)
 _HOST = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?([^/:?#]+)(?::\d+)?([^?#]*)")
 
 
-_BY_HOST = {h: kind for kind, hosts in _HOST_KINDS for h in hosts if "/" not in h}
-_BY_PREFIX = tuple((h, kind) for kind, hosts in _HOST_KINDS for h in hosts if "/" in h)
-
-
 def _host_kind(url: str) -> LinkKind | None:
+    """The kind its site declares (``sites.registry``), else a paper for a ``.pdf`` path."""
     m = _HOST.match(url.strip())
     if not m:
         return None
     host, path = m.group(1).lower(), m.group(2)
-    labels = host.split(".")
-    for i in range(len(labels) - 1):  # the host itself, then each parent domain
-        kind = _BY_HOST.get(".".join(labels[i:]))
-        if kind is not None:
-            return kind
-    for prefix, kind in _BY_PREFIX:
-        h_host, _, h_path = prefix.partition("/")
-        if (host == h_host or host.endswith("." + h_host)) and path.startswith("/" + h_path):
-            return kind
+    kind = kind_for(host, path)
+    if kind is not None:
+        return kind
     if path.lower().endswith(".pdf"):
         return LinkKind.PAPER
     return None

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .durations import parse_duration
 from .models import LinkResult, Verdict
 
 _RANGE = re.compile(r"^\s*(\d{3})\s*(?:\.\.(=?)\s*(\d{3}))?\s*$")
@@ -53,12 +54,6 @@ def parse_accept(values: Iterable[Any] | str | int) -> frozenset[int]:
     return frozenset(codes)
 
 
-def _duration(value: Any) -> float:
-    from .config import parse_duration  # the one duration syntax of all settings
-
-    return parse_duration(value)
-
-
 def parse_hosts(table: Mapping[str, Any]) -> dict[str, HostConfig]:
     """The ``hosts`` table → host name (lower case) → ``HostConfig``; ``ValueError`` names
     the host and key that cannot be used."""
@@ -80,7 +75,7 @@ def parse_hosts(table: Mapping[str, Any]) -> dict[str, HostConfig]:
                     if values[key] < (1 if key == "per_host" else 0):
                         raise ValueError(f"{value!r} is too small")
                 elif key in ("spacing", "timeout"):
-                    values[key] = _duration(value)
+                    values[key] = parse_duration(value)
                 elif key == "headers":
                     if not isinstance(value, Mapping):
                         raise ValueError("expected a table of header names and values")

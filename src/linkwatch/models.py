@@ -152,6 +152,7 @@ class UrlInfo:
     github_subpath: str | None = None  # e.g. "tree/master/performer/fast_self_attention"
     video_id: str | None = None  # Bilibili BV/av id, YouTube id
     post_id: str | None = None  # Zhihu post/question/answer id, WeChat token or sn
+    wall: str | None = None  # "bot" / "login": the host's declaration says it walls off checkers
 
 
 @dataclass(slots=True)

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from . import interrupt
 from . import suggest as suggest_mod
 from .changes import ChangeScope
-from .checker import check_urls
+from .checker import Engine, check_urls
 from .config import SECRET_KEYS, Settings
 from .enrich import Enrichment
 from .enrich.arxiv import ArxivEnricher, arxiv_results
@@ -404,7 +404,8 @@ async def run_check(
                 )
                 found = await wayback.enrich(documents, found)
             if settings.check_fragments and more_time:
-                findings += await check_external_fragments(documents, results, settings, network)
+                async with Engine(settings, network) as engine:
+                    findings += await check_external_fragments(documents, results, engine)
         if interrupt.requested() and not interrupted:
             interrupted = True
             notes.append("Interrupted: archive and fragment checks were cut short.")

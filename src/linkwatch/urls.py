@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .models import UrlInfo
+from .sites.registry import query_site, url_site, wall_for
 
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ftp": "21"}
 _MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -123,26 +125,23 @@ def _bare_host(host: str) -> str:
 # ---------------------------------------------------------------- tracking parameters
 
 _TRACKING_ANYWHERE = frozenset({"fbclid", "gclid", "dclid", "msclkid", "yclid", "spm", "igshid"})
-# ``from`` and ``scene`` only mean "how you got here" on these sites; elsewhere they
-# can be real parameters (``?from=2020&to=2021``), so they are kept.
-_TRACKING_CN = frozenset({"from", "scene", "share_source", "share_medium", "share_from"})
-_CN_HOSTS = ("qq.com", "zhihu.com", "bilibili.com", "csdn.net", "jianshu.com", "weibo.com")
-_WECHAT_KEEP = ("__biz", "mid", "idx", "sn")
 
 
-def _is_tracking(key: str, host: str) -> bool:
+def _is_tracking(key: str, site_tracking: tuple[str, ...]) -> bool:
+    """``utm_*`` and click ids anywhere; others (``from``, ``scene``) only where the host's
+    site declares them tracking (``Site.tracking``): elsewhere they can be real
+    parameters (``?from=2020&to=2021``), so they are kept."""
     key = key.lower()
-    if key.startswith("utm_") or key in _TRACKING_ANYWHERE:
-        return True
-    return key in _TRACKING_CN and any(host == h or host.endswith("." + h) for h in _CN_HOSTS)
+    return key.startswith("utm_") or key in _TRACKING_ANYWHERE or key in site_tracking
 
 
 def strip_tracking(url: str) -> str:
     """Drop tracking and session parameters; keep everything else exactly as written.
 
-    WeChat article links keep only ``__biz``, ``mid``, ``idx`` and ``sn`` (the rest —
-    ``key``, ``pass_ticket``, ``uin``, ``chksm``, ``sharer_*``… — are per-reader
-    session values that expire) and lose the ``#rd``/``#wechat_redirect`` fragment.
+    A site whose URLs name their object by a few parameters (``Site.identity``: WeChat's
+    ``__biz``, ``mid``, ``idx``, ``sn``) keeps only those when the first is present — the
+    rest (``key``, ``pass_ticket``, ``uin``…) are per-reader session values that expire
+    — and loses its session fragments (``#rd``, ``#wechat_redirect``).
     """
     head, hash_, fragment = url.partition("#")
     base, q, query = head.partition("?")
@@ -156,12 +155,14 @@ def strip_tracking(url: str) -> str:
     pairs = [p for p in query.split(sep) if p]
     keys = [unquote(p.partition("=")[0]) for p in pairs]
     dropped_fragment = False
-    if host == "mp.weixin.qq.com" and "__biz" in keys:
-        kept = [p for p, k in zip(pairs, keys, strict=True) if k in _WECHAT_KEEP]
-        if fragment in ("rd", "wechat_redirect"):
+    site = query_site(host)
+    if site is not None and site.identity and site.identity[0] in keys:
+        kept = [p for p, k in zip(pairs, keys, strict=True) if k in site.identity]
+        if fragment in site.session_fragments:
             hash_, fragment, dropped_fragment = "", "", True
     else:
-        kept = [p for p, k in zip(pairs, keys, strict=True) if not _is_tracking(k, host)]
+        tracking = site.tracking if site is not None else ()
+        kept = [p for p, k in zip(pairs, keys, strict=True) if not _is_tracking(k, tracking)]
     if len(kept) == len(pairs) and not dropped_fragment:
         return url
     return base + ("?" + sep.join(kept) if kept else "") + hash_ + fragment
@@ -169,175 +170,29 @@ def strip_tracking(url: str) -> str:
 
 # ---------------------------------------------------------------- classification
 
-_ARXIV_NEW = r"(?P<new>\d{4}\.\d{4,5})"
-_ARXIV_OLD = r"(?P<old>[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})"
-_ARXIV_PATH = re.compile(
-    rf"^/(?:abs|pdf|html|format|ps)/(?:{_ARXIV_NEW}|{_ARXIV_OLD})(?:v(?P<v>\d+))?(?:\.pdf)?/?$"
-)
-_GITHUB_RESERVED = frozenset(
-    [
-        "about",
-        "account",
-        "apps",
-        "blog",
-        "collections",
-        "contact",
-        "customer-stories",
-        "codespaces",
-        "dashboard",
-        "enterprise",
-        "events",
-        "explore",
-        "features",
-        "gist",
-        "github-copilot",
-        "issues",
-        "join",
-        "login",
-        "logout",
-        "marketplace",
-        "new",
-        "notifications",
-        "nonprofit",
-        "orgs",
-        "organizations",
-        "pricing",
-        "pulls",
-        "readme",
-        "search",
-        "security",
-        "settings",
-        "site",
-        "sponsors",
-        "stars",
-        "team",
-        "topics",
-        "trending",
-        "users",
-        "watching",
-    ]
-)
-_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
-_BILI_ID = re.compile(r"^(BV[0-9A-Za-z]{10}|av\d+)$", re.IGNORECASE)
-_YT_ID = re.compile(r"^[A-Za-z0-9_-]{6,}$")
-
-
-def _arxiv(path: str) -> dict[str, object]:
-    m = _ARXIV_PATH.match(path)
-    if not m:
-        return {"site": "arxiv"}
-    return {
-        "site": "arxiv",
-        "arxiv_id": m.group("new") or m.group("old"),
-        "arxiv_version": int(m.group("v")) if m.group("v") else None,
-    }
-
-
-def _github(host: str, path: str) -> dict[str, object]:
-    parts = [unquote(p) for p in path.split("/") if p]
-    info: dict[str, object] = {"site": "github", "github_kind": "other"}
-    if host == "gist.github.com":
-        info["github_kind"] = "gist"
-        if parts:
-            info["github_owner"] = parts[0]
-        if len(parts) > 1:
-            info["github_subpath"] = parts[1]
-        return info
-    if host == "raw.githubusercontent.com":
-        if len(parts) >= 2:
-            info.update(github_owner=parts[0], github_repo=parts[1])
-            info["github_subpath"] = "/".join(parts[2:]) or None
-        return info
-    if not parts or parts[0].lower() in _GITHUB_RESERVED or not _OWNER.match(parts[0]):
-        return info
-    info["github_owner"] = parts[0]
-    if len(parts) == 1:
-        info["github_kind"] = "org_or_user"
-        return info
-    repo = parts[1].removesuffix(".git")
-    info["github_repo"] = repo
-    rest = parts[2:]
-    info["github_kind"] = rest[0] if rest and rest[0] in ("blob", "tree") else "repo"
-    info["github_subpath"] = "/".join(rest) or None
-    return info
-
-
-def _query(query: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in query.split("&"):
-        k, _, v = pair.partition("=")
-        out.setdefault(unquote(k), unquote(v))
-    return out
-
-
-def _wechat(path: str, query: str) -> dict[str, object]:
-    info: dict[str, object] = {"site": "wechat"}
-    parts = [p for p in path.split("/") if p]
-    if len(parts) == 2 and parts[0] == "s":
-        info["post_id"] = parts[1]
-    elif parts == ["s"] or parts == ["mp", "appmsg", "show"]:
-        info["post_id"] = _query(query).get("sn") or None
-    return info
-
-
-def _zhihu(host: str, path: str) -> dict[str, object]:
-    info: dict[str, object] = {"site": "zhihu"}
-    parts = [p for p in path.split("/") if p]
-    if host == "zhuanlan.zhihu.com" and len(parts) >= 2 and parts[0] == "p":
-        info["post_id"] = parts[1]
-    elif len(parts) >= 4 and parts[0] == "question" and parts[2] == "answer":
-        info["post_id"] = parts[3]
-    elif len(parts) >= 2 and parts[0] in ("question", "answer", "p"):
-        info["post_id"] = parts[1]
-    return info
-
-
-def _bilibili(path: str) -> dict[str, object]:
-    parts = [p for p in path.split("/") if p]
-    info: dict[str, object] = {"site": "bilibili"}
-    if len(parts) >= 2 and parts[0] == "video" and _BILI_ID.match(parts[1]):
-        info["video_id"] = parts[1]
-    return info
-
-
-def _youtube(host: str, path: str, query: str) -> dict[str, object]:
-    parts = [p for p in path.split("/") if p]
-    info: dict[str, object] = {"site": "youtube"}
-    vid: str | None = None
-    if host == "youtu.be":
-        vid = parts[0] if parts else None
-    elif parts and parts[0] == "watch":
-        vid = _query(query).get("v")
-    elif len(parts) >= 2 and parts[0] in ("shorts", "embed", "v", "live"):
-        vid = parts[1]
-    if vid and _YT_ID.match(vid):
-        info["video_id"] = vid
-    return info
-
 
 def classify(url: str) -> UrlInfo:
-    """Normal form plus the site object the URL names (arXiv paper, GitHub repo, …)."""
+    """Normal form plus the site object the URL names (arXiv paper, GitHub repo, …).
+
+    What a URL names is the site's knowledge: the parser comes from the site's
+    declaration (``sites.registry``) for the URL's host.
+    """
     scheme, netloc, path, query, fragment = _split(url)
     host = _host(netloc)
-    bare = _bare_host(host)
-    extra: dict[str, object] = {}
+    extra: Mapping[str, object] = {}
+    wall = None
     if scheme.lower() in ("http", "https") and host:
-        if bare in ("arxiv.org", "export.arxiv.org"):
-            extra = _arxiv(path)
-        elif bare in ("github.com", "gist.github.com", "raw.githubusercontent.com"):
-            extra = _github(bare, path)
-        elif bare == "mp.weixin.qq.com":
-            extra = _wechat(path, query)
-        elif bare in ("zhihu.com", "zhuanlan.zhihu.com"):
-            extra = _zhihu(bare, path)
-        elif bare in ("bilibili.com", "b23.tv"):
-            extra = _bilibili(path)
-        elif bare in ("youtube.com", "youtu.be", "youtube-nocookie.com"):
-            extra = _youtube(bare, path, query)
+        bare = _bare_host(host)
+        site = url_site(bare)
+        if site is not None and site.parse is not None:
+            extra = site.parse(bare, path, query)
+        walled = wall_for(host)
+        wall = walled.wall if walled is not None else None
     return UrlInfo(
         url=url,
         normalized=normalize(url),
         fragment=fragment or None,
         host=host,
+        wall=wall,
         **extra,  # type: ignore[arg-type]
     )

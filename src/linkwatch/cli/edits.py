@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..net import Network
-from . import (
+from .common import (
     EXIT_CANNOT_JUDGE,
     _read_store,
     cli,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import (
+from .common import (
     EXIT_USAGE,
     cli,
     console,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import (
+from .common import (
     EXIT_USAGE,
     cli,
     console,

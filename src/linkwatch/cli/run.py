@@ -29,7 +29,7 @@ from ..config import Settings
 from ..formats import FORMATS, render
 from ..models import LinkResult
 from ..net import Network
-from . import (
+from .common import (
     EXIT_BROKEN,
     EXIT_OK,
     cli,

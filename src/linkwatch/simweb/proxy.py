@@ -14,11 +14,8 @@ import asyncio
 import contextlib
 import socket
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import urlsplit
-
-if TYPE_CHECKING:
-    from .server import SimWeb
 
 _HEAD_LIMIT = 64 * 1024
 
@@ -30,11 +27,17 @@ class ProxyRecord:
     status: int
 
 
+class Resolves(Protocol):
+    """What the proxy needs of the sim (``SimWeb``, which imports this module)."""
+
+    def resolve(self, host: str, port: int) -> tuple[str, int]: ...
+
+
 @dataclass
 class SimProxy:
     """``await web.proxy()`` starts one; ``.url`` goes into ``HTTPS_PROXY``."""
 
-    web: SimWeb
+    web: Resolves
     mode: str = "forward"  # forward | refuse
     log: list[ProxyRecord] = field(default_factory=list)
     _server: asyncio.base_events.Server | None = None

@@ -11,19 +11,19 @@ id; links without a video id (spaces, columns) go the generic way.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode, urljoin, urlsplit
 
-from ..models import ErrorCode, LinkResult, UrlInfo, Verdict
-from ..urls import classify
-from . import register
+from ..models import ErrorCode, LinkKind, LinkResult, UrlInfo, Verdict
+from .base import CN_SHARE_PARAMS, Site
 from .generic import GENERIC, result_from_page
 
 if TYPE_CHECKING:
-    from ..checker import Engine
+    from ..fetch import Fetcher
 
-HOSTS = ["bilibili.com", "b23.tv"]
+_VIDEO_ID = re.compile(r"^(BV[0-9A-Za-z]{10}|av\d+)$", re.IGNORECASE)
 # Share links: b23.tv/<code> redirects to the video page, whose id then goes to the API.
 SHORT_HOST = "b23.tv"
 # code → (verdict, error, meaning); the API's own message is appended to the reason.
@@ -37,6 +37,14 @@ CODES: dict[int, tuple[Verdict, ErrorCode | None, str]] = {
     -352: (Verdict.UNVERIFIABLE, ErrorCode.BLOCKED, "the API refused the checker"),
     -412: (Verdict.UNVERIFIABLE, ErrorCode.BLOCKED, "the API refused the checker"),
 }
+
+
+def parse(host: str, path: str, query: str) -> dict[str, object]:
+    parts = [p for p in path.split("/") if p]
+    info: dict[str, object] = {"site": "bilibili"}
+    if len(parts) >= 2 and parts[0] == "video" and _VIDEO_ID.match(parts[1]):
+        info["video_id"] = parts[1]
+    return info
 
 
 def api_query(video_id: str) -> str:
@@ -67,11 +75,14 @@ def judge(answer: dict[str, Any]) -> tuple[Verdict, ErrorCode | None, str]:
     return verdict, error, f"Bilibili: {meaning} ({detail})"
 
 
-async def short_link_target(url: str, engine: Engine) -> str | None:
+async def short_link_target(url: str, engine: Fetcher) -> str | None:
     """The video id a b23.tv link redirects to, or None (broken or not a video)."""
     hop = await engine.fetch(url, method="HEAD", read_body=False, follow_redirects=False)
     location = hop.headers.get("Location") if hop.failure is None else None
-    return classify(urljoin(url, location)).video_id if location else None
+    if not location:
+        return None
+    video_id = parse("", urlsplit(urljoin(url, location)).path, "").get("video_id")
+    return str(video_id) if video_id else None
 
 
 class BilibiliRule:
@@ -79,7 +90,7 @@ class BilibiliRule:
 
     name = "bilibili"
 
-    async def check(self, info: UrlInfo, engine: Engine) -> LinkResult:
+    async def check(self, info: UrlInfo, engine: Fetcher) -> LinkResult:
         video_id = info.video_id
         if video_id is None and info.host == SHORT_HOST:
             video_id = await short_link_target(info.normalized, engine)
@@ -102,4 +113,12 @@ class BilibiliRule:
         return replace(result, verdict=verdict, error=error, reason=reason)
 
 
-register(BilibiliRule(), hosts=HOSTS)
+SITE = Site(
+    "bilibili",
+    hosts=("bilibili.com", "b23.tv"),
+    kind=LinkKind.VIDEO,
+    rule=BilibiliRule(),
+    parse=parse,
+    url_hosts=("bilibili.com", "b23.tv"),
+    tracking=CN_SHARE_PARAMS,
+)

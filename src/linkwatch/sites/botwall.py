@@ -1,7 +1,9 @@
 """Bot walls: hosts that refuse checkers say nothing about whether a link is alive.
 
-IEEE Xplore, ResearchGate, the ACM library and others answer 403 (or 429, or a
-challenge page) to anything that is not a browser. Reporting those links dead
+IEEE Xplore, ResearchGate, the ACM library and others (declared ``wall="bot"``)
+answer 403 (or 429, or a challenge page) to anything that is not a browser, and
+sites behind Cloudflare, Akamai, DataDome, PerimeterX or AWS WAF get a challenge
+page at any status; the reason names the service. Reporting those links dead
 teaches maintainers to ignore the report, so they become ``unverifiable``. One
 second attempt, a GET with the engine's browser-like ``Accept`` header, is
 allowed (some walls only dislike HEAD); nothing beyond that: no user-agent
@@ -18,98 +20,131 @@ from ..models import ErrorCode, LinkResult, UrlInfo, Verdict
 from .soft404 import page_text, title_of
 
 if TYPE_CHECKING:
-    from ..checker import Engine, Page
+    from ..fetch import Fetcher, Page
 
-# Hosts (and their subdomains) known to wall off non-browser clients.
-BLOCKING_HOSTS = frozenset(
-    {
-        "ieeexplore.ieee.org",
-        "researchgate.net",
-        "dl.acm.org",
-        "sciencedirect.com",
-        "onlinelibrary.wiley.com",
-        "tandfonline.com",
-        "link.springer.com",
-        "jstor.org",
-        "academic.oup.com",
-        "pubs.acs.org",
-        "iopscience.iop.org",
-        "medium.com",
-        "towardsdatascience.com",
-        "zhihu.com",
-        "csdn.net",
-        "jianshu.com",
-        "quora.com",
-        "linkedin.com",
-        "twitter.com",
-        "x.com",
-        "facebook.com",
-        "instagram.com",
-    }
-)
 # Statuses a known wall answers with.
 WALL_STATUSES = frozenset({401, 403, 429})
 
 # Challenge pages are small; a 200 page larger than this is content, whatever it embeds.
 SHORT_PAGE = 64 * 1024
-# Interstitials of the usual CDNs and captcha services, and the Chinese equivalents.
+# Interstitials of captcha services and WAFs not told apart, and the Chinese equivalents.
 _CHALLENGE = re.compile(
-    r"just a moment\.\.\.|attention required! \| cloudflare|cf-browser-verification|cf_chl_opt"
-    r"|challenge-platform|checking your browser before accessing|ddos protection by"
+    r"checking your browser before accessing|ddos protection by"
     r"|<title>\s*access denied\s*</title>|you don['’]t have permission to access"
-    r"|request unsuccessful\. incapsula|_incapsula_resource|px-captcha|perimeterx"
     r"|g-recaptcha|h-captcha|hcaptcha\.com|verify you are (?:a )?human|are you a robot"
     r"|unusual traffic from your computer|the requested url was rejected"
     r"|安全验证|人机验证|请完成验证|访问验证|异常访问",
     re.IGNORECASE,
 )
+# What each bot-protection service's challenge or block page carries, whatever its status.
+# Cloudflare's challenge scripts live under /cdn-cgi/challenge-platform/h/ (its
+# bot-detection script on ordinary pages is /cdn-cgi/challenge-platform/scripts/).
+SERVICES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in (
+        (
+            "Cloudflare",
+            r"just a moment(?:\.\.\.|…)|attention required! \| cloudflare"
+            r"|cf-browser-verification|cf_chl_opt|/cdn-cgi/challenge-platform/h/",
+        ),
+        (
+            "Akamai",
+            r"/_sec/cp_challenge/|sec-if-cpt|reference&#32;&#35;|reference #\d+\.[0-9a-f]+\.",
+        ),
+        ("DataDome", r"captcha-delivery\.com"),
+        ("PerimeterX", r"px-captcha|_pxappid|px-cdn\.net|perimeterx"),
+        (
+            "AWS WAF",
+            r"awswafcookiedomainlist|gokuprops|awswaf\.com/[^\"']*challenge\.js|awswafintegration",
+        ),
+        ("Imperva", r"_incapsula_resource|request unsuccessful\. incapsula"),
+    )
+)
 
 
-def is_blocking_host(host: str) -> bool:
-    """``host`` or one of its parent domains is on the known-wall list."""
-    labels = host.lower().rstrip(".").split(".")
-    return any(".".join(labels[i:]) in BLOCKING_HOSTS for i in range(len(labels) - 1))
+def _header_service(page: Page) -> tuple[str, str] | None:
+    """A service that says in a header that it answered instead of the site."""
+    headers = page.headers
+    if headers.get("cf-mitigated", "").lower() == "challenge":
+        return "Cloudflare", "cf-mitigated: challenge"
+    action = headers.get("x-amzn-waf-action", "").lower()
+    if action in ("challenge", "captcha"):
+        return "AWS WAF", f"x-amzn-waf-action: {action}"
+    # DataDome marks every response it passes; only a refusal with its mark is its block
+    if page.status in (401, 403) and ("x-datadome" in headers or "x-dd-b" in headers):
+        return "DataDome", f"{page.status} with x-datadome"
+    if page.status == 403 and headers.get("Server", "").lower().startswith("akamaighost"):
+        return "Akamai", "403 from AkamaiGHost"
+    return None
+
+
+def challenge_service(page: Page) -> tuple[str, str] | None:
+    """``(service, evidence)`` when a bot-protection service answered, else None.
+
+    Evidence is the page's title when it has one, else the header or phrase seen.
+    """
+    found = _header_service(page)
+    text = page_text(page) if page.body else ""
+    if found is None and text:
+        for name, pattern in SERVICES:
+            if (m := pattern.search(text)) is not None:
+                found = name, m.group(0).strip()
+                break
+    if found is None:
+        return None
+    title = title_of(text) if text else ""
+    return found[0], title or found[1]
 
 
 def challenge_marker(page: Page) -> str | None:
     """What gives a challenge page away (its title, a body phrase or the header), or None."""
+    service = challenge_service(page)
+    if service is not None:
+        return service[1]
     if page.body:
         text = page_text(page)
         m = _CHALLENGE.search(text)
         if m is not None:
             return title_of(text) or m.group(0).strip()
-    if page.headers.get("cf-mitigated", "").lower() == "challenge":
-        return "Cloudflare challenge"
     return None
 
 
 def is_wall(info: UrlInfo, page: Page) -> bool:
     """A refusal from a known wall, or a challenge page where the status would mislead.
 
-    A 401/403 from any other host is already ``unverifiable`` by the generic
-    mapping; what needs catching here is a challenge served with 200 (it would
-    look alive) or 503/429 (it would look dead or throttled).
+    A bot-protection service's challenge is a wall at any status (AWS WAF answers
+    202, DataDome 403, Cloudflare 403 or 503). Other captcha pages count when served
+    with 200 (they would look alive) or 503/429 (dead or throttled); a 401/403 from
+    any other host is already ``unverifiable`` by the generic mapping.
     """
     if page.failure is not None and page.failure[0] is not ErrorCode.RATE_LIMITED:
         return False
-    if page.status in WALL_STATUSES and is_blocking_host(info.host):
+    if page.status in WALL_STATUSES and info.wall is not None:
         return True
-    if page.status == 200 and len(page.body) > SHORT_PAGE:
+    long_page = page.status == 200 and len(page.body) > SHORT_PAGE
+    if _header_service(page) is not None or (not long_page and challenge_service(page)):
+        return True
+    if long_page:
         return False  # a real page that merely embeds a captcha widget (comment forms)
     return page.status in (200, 429, 503) and challenge_marker(page) is not None
 
 
 def blocked_result(result: LinkResult, info: UrlInfo, page: Page) -> LinkResult:
     """``unverifiable``/``blocked`` with the status and host, and the challenge if any."""
-    marker = challenge_marker(page)
     reason = f"bot wall: {page.status} from {info.host}"
-    if marker:
+    service = challenge_service(page)
+    marker = challenge_marker(page)
+    if service is not None and service[1] == title_of(page_text(page)):
+        reason += f", {service[0]} challenge page “{service[1][:80]}”"
+    elif service is not None:
+        reason += f", {service[0]} challenge ({service[1][:80]})"
+    elif marker:
         reason += f", challenge page “{marker[:80]}”"
     return replace(result, verdict=Verdict.UNVERIFIABLE, error=ErrorCode.BLOCKED, reason=reason)
 
 
 async def check_wall(
-    info: UrlInfo, page: Page, engine: Engine, *, retried: bool = False
+    info: UrlInfo, page: Page, engine: Fetcher, *, retried: bool = False
 ) -> tuple[Page, bool]:
     """The page to judge, and whether it is a wall after the one allowed second try.
 

@@ -14,10 +14,8 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
-from ..checker import Engine
-from ..config import Settings
+from ..fetch import Fetcher
 from ..models import Document, Finding, Link, LinkResult, Target, Verdict
-from ..net import Network
 from ..urls import normalize
 from .soft404 import is_html
 
@@ -62,8 +60,7 @@ def fragment_links(
 async def check_external_fragments(
     documents: Iterable[Document],
     results: Mapping[str, LinkResult],
-    settings: Settings,
-    network: Network,
+    fetcher: Fetcher,
 ) -> list[Finding]:
     """``missing_fragment`` findings for fragments absent from the pages they point into.
 
@@ -74,8 +71,7 @@ async def check_external_fragments(
     wanted = fragment_links(documents, results)
     if not wanted:
         return []
-    async with Engine(settings, network) as engine:
-        pages = await asyncio.gather(*(engine.fetch(url) for url in wanted))
+    pages = await asyncio.gather(*(fetcher.fetch(url) for url in wanted))
     findings: list[Finding] = []
     for (url, links), page in zip(wanted.items(), pages, strict=True):
         readable = page.failure is None and page.status == 200 and not page.truncated

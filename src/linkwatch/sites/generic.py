@@ -13,12 +13,12 @@ from yarl import URL
 
 from ..models import ErrorCode, LinkResult, RedirectKind, UrlInfo, Verdict
 from ..redirects import resolve_location
-from . import soft404
+from . import parked, soft404
 from .botwall import blocked_result, check_wall
 from .landing import judge_landing
 
 if TYPE_CHECKING:
-    from ..checker import Engine, Page
+    from ..fetch import Fetcher, Page
 
 PERMANENT = frozenset({301, 308})
 STUB_PAGE = 2048  # bytes: client-side redirect stubs are a few hundred
@@ -137,7 +137,7 @@ def target_checked_at(result: LinkResult) -> str | None:
     return None
 
 
-async def still_moved(url: str, known: LinkResult, engine: Engine) -> LinkResult | None:
+async def still_moved(url: str, known: LinkResult, engine: Fetcher) -> LinkResult | None:
     """The previous redirect verdict, when the first hop still answers the same permanent
     redirect; None when anything changed (then the link is checked in full)."""
     if len(known.chain) < 2 or judge_landing(url, known) is not known:
@@ -172,10 +172,10 @@ class GenericRule:
 
     name = "generic"
 
-    async def check(self, info: UrlInfo, engine: Engine) -> LinkResult:
+    async def check(self, info: UrlInfo, engine: Fetcher) -> LinkResult:
         """HEAD; GET when HEAD is unreliable or the host may hide a soft 404 behind a 200
         (``soft404.body_needed``), or at once for links that failed or moved last run;
-        then bot walls and soft 404s get their say."""
+        then bot walls, parked domains and soft 404s get their say."""
         known = engine.known_redirects.get(info.normalized)
         if known is not None:
             still = await still_moved(info.normalized, known, engine)
@@ -198,6 +198,7 @@ class GenericRule:
             return judged
         if walled:
             return blocked_result(result, info, page)
+        result = parked.judge(info, page, result)
         return await soft404.detect(info, page, result, engine)
 
 

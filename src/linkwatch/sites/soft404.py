@@ -6,13 +6,16 @@ exist. A host that answers it 404 is honest and its HEAD 200s are trusted; a
 host that answers 200 there (or a link whose HEAD was redirected elsewhere, often
 to the home page) gets its pages read with GET.
 
-Then two signals. A page whose ``<title>`` or first ``<h1>`` says "not found" (in
-the languages awesome lists link to) is dead outright. A page that only hints at
-it (the words appear in its text, or it was redirected elsewhere) is dead when
-it is near-identical to the probe's page, while the host's real pages, which
-differ from it, stay alive. A host that serves one identical shell for every path
-without any hint (single-page apps) cannot be judged from the outside and stays
-alive: a false "dead" costs maintainers more than a miss.
+Then the host's own not-found page decides, in whatever language: a page that is
+near-identical to the probe's page is dead when something says the probe's page
+is an error page — it names the random path it was asked for and this page names
+its own path (CMS "nothing found at /x" pages), or the page was redirected
+elsewhere, or its text has "not found" words. Real pages, which differ from the
+probe's, stay alive. Word lists for the major languages are the second signal: a
+``<title>`` or first ``<h1>`` that says "not found" is dead outright. A host that
+serves one identical shell for every path without any such sign (single-page
+apps) cannot be judged from the outside and stays alive: a false "dead" costs
+maintainers more than a miss.
 """
 
 from __future__ import annotations
@@ -23,24 +26,36 @@ import re
 import secrets
 from dataclasses import replace
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from weakref import WeakKeyDictionary
 
 from ..decoding import decode_body
 from ..models import ErrorCode, LinkResult, UrlInfo, Verdict
 
 if TYPE_CHECKING:
-    from ..checker import Engine, Page
+    from ..fetch import Fetcher, Page
 
-# Phrases sites put in the title or headline of their "not found" page.
+# Phrases sites put in the title or headline of their "not found" page: English, then
+# de, fr, es, pt, it, nl, pl, cs, sv/da/no, ru, uk, tr, vi, id/ms, ar, fa, he, hi, th,
+# ja, zh (simplified, traditional) and ko. A second signal only: the probe decides
+# for hosts whose wording is not here (see ``detect``).
 NOT_FOUND = re.compile(
     r"^\W*(?:error\s*)?404\b|\b404\s*(?:error|page|not)|(?:error|http)\s+404\b"
     r"|not\s+found|page\s+(?:does\s+not|doesn['’]t)\s+exist|no\s+longer\s+(?:exists|available)"
     r"|can(?:['’]?t|not)\s+be\s+found|could\s+not\s+be\s+found|couldn['’]t\s+find"
-    r"|nicht\s+gefunden|introuvable|no\s+encontrada|non\s+trovata|não\s+encontrada"
-    r"|не\s+найдена|見つかりません"
-    r"|页面不存在|找不到页面|页面未找到|页面找不到|网页不存在|文章不存在|内容不存在"
-    r"|頁面不存在|找不到網頁|페이지를\s*찾을\s*수\s*없",
+    r"|nicht\s+gefunden|seite\s+existiert\s+nicht|introuvable|page\s+non\s+trouv[ée]e"
+    r"|la\s+page\s+(?:demandée\s+)?n['’]existe"
+    r"|no\s+encontrad[ao]|página\s+no\s+existe|não\s+encontrad[ao]|página\s+não\s+existe"
+    r"|non\s+trovat[ao]|pagina\s+non\s+esiste|niet\s+gevonden|pagina\s+bestaat\s+niet"
+    r"|nie\s+znaleziono|strona\s+nie\s+istnieje|nebyla\s+nalezena|nenalezena"
+    r"|hittades\s+inte|ikke\s+fundet|ble\s+ikke\s+funnet|ikke\s+funnet"
+    r"|не\s+найден[аоы]?|страница\s+не\s+существует|не\s+знайдено|не\s+знайдена"
+    r"|bulunamadı|không\s+tìm\s+thấy|tidak\s+ditemukan|tidak\s+dijumpai"
+    r"|الصفحة\s+غير\s+موجودة|لم\s+يتم\s+العثور|پیدا\s+نشد|یافت\s+نشد|לא\s+נמצא|नहीं\s+मिला|ไม่พบหน้า"
+    r"|見つかりません|ページ(?:は|が)?存在しません"
+    r"|页面不存在|找不到页面|页面未找到|页面找不到|网页不存在|文章不存在|内容不存在|您访问的页面不存在"
+    r"|頁面不存在|找不到網頁|找不到頁面|網頁不存在|頁面未找到"
+    r"|페이지를\s*찾을\s*수\s*없|존재하지\s*않는\s*페이지|페이지가\s*존재하지\s*않",
     re.IGNORECASE,
 )
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
@@ -131,6 +146,25 @@ def near_identical(page: Page, probe: Page) -> bool:
     return abs(len(page.body) - len(probe.body)) / longest < LENGTH_TOLERANCE
 
 
+def echoes_its_path(probe: Page) -> bool:
+    """The probe's page says the random path it was asked for in its text: the host
+    renders a "nothing at this address" page, in whatever language, not one shell for
+    all paths (a canonical link or script carrying the URL does not count)."""
+    token = urlsplit(probe.url).path.rpartition("linkwatch-probe-")[2]
+    return bool(token) and token in visible_text(page_text(probe))
+
+
+def _names(text: str, url: str) -> bool:
+    """``text`` (a page's visible text) mentions the path of ``url`` (as sent or decoded)."""
+    path = urlsplit(url).path
+    return len(path) > 1 and (path in text or unquote(path) in text)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 class ProbeCache:
     """One probe per scheme and host per run; concurrent checks wait for the same one."""
 
@@ -138,9 +172,12 @@ class ProbeCache:
         self._pages: dict[str, Page] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
-    async def probe(self, engine: Engine, url: str) -> Page:
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
+    def known(self, url: str) -> Page | None:
+        """The probe of ``url``'s host if this run already made it (no request)."""
+        return self._pages.get(_origin(url))
+
+    async def probe(self, engine: Fetcher, url: str) -> Page:
+        origin = _origin(url)
         async with self._locks.setdefault(origin, asyncio.Lock()):
             if origin not in self._pages:
                 path = f"/linkwatch-probe-{secrets.token_hex(8)}"
@@ -148,18 +185,18 @@ class ProbeCache:
         return self._pages[origin]
 
 
-# Per-run state hangs off the engine: one Engine is one run.
-_CACHES: WeakKeyDictionary[Engine, ProbeCache] = WeakKeyDictionary()
+# Per-run state hangs off the fetcher, which lives for one run.
+_CACHES: WeakKeyDictionary[Fetcher, ProbeCache] = WeakKeyDictionary()
 
 
-def probe_cache(engine: Engine) -> ProbeCache:
+def probe_cache(engine: Fetcher) -> ProbeCache:
     cache = _CACHES.get(engine)
     if cache is None:
         cache = _CACHES[engine] = ProbeCache()
     return cache
 
 
-async def body_needed(info: UrlInfo, page: Page, engine: Engine) -> bool:
+async def body_needed(info: UrlInfo, page: Page, engine: Fetcher) -> bool:
     """Whether a HEAD 200 HTML answer must be confirmed by reading the page (see above)."""
     if not _html_head(page):
         return False
@@ -173,7 +210,7 @@ def soft404_result(result: LinkResult, reason: str) -> LinkResult:
     return replace(result, verdict=Verdict.DEAD, error=ErrorCode.SOFT404, reason=reason)
 
 
-async def detect(info: UrlInfo, page: Page, result: LinkResult, engine: Engine) -> LinkResult:
+async def detect(info: UrlInfo, page: Page, result: LinkResult, engine: Fetcher) -> LinkResult:
     """``result`` turned dead when the 200 HTML ``page`` is a soft-404; unchanged otherwise."""
     if result.verdict not in (Verdict.ALIVE, Verdict.REDIRECT) or page.status != 200:
         return result
@@ -184,9 +221,13 @@ async def detect(info: UrlInfo, page: Page, result: LinkResult, engine: Engine) 
     if heading is not None:
         return soft404_result(result, f"soft 404: page says “{heading[:80]}”")
     hinted = NOT_FOUND.search(visible_text(text)) is not None
-    if not (hinted or redirected_elsewhere(info.normalized, page)):
-        return result
-    probe = await probe_cache(engine).probe(engine, page.url or info.normalized)
+    where = page.url or info.normalized
+    cache = probe_cache(engine)
+    probe = cache.known(where)
+    if hinted or redirected_elsewhere(info.normalized, page):
+        probe = probe or await cache.probe(engine, where)
+    elif probe is None or not (echoes_its_path(probe) and _names(visible_text(text), where)):
+        return result  # no hint, and nothing says this is the host's not-found page
     if near_identical(page, probe):
         return soft404_result(
             result, f"soft 404: same page as a random path on {urlsplit(page.url).hostname}"

@@ -13,15 +13,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ..models import ErrorCode, LinkResult, UrlInfo, Verdict
-from . import register
+from ..models import ErrorCode, LinkKind, LinkResult, UrlInfo, Verdict
+from .base import CN_SHARE_PARAMS, Site, query_params
 from .generic import result_from_page
 from .soft404 import page_text
 
 if TYPE_CHECKING:
-    from ..checker import Engine
+    from ..fetch import Fetcher
 
-HOSTS = ["mp.weixin.qq.com"]
 # Marker in the error page → what it means, in the order they are looked for.
 GONE_MARKERS: tuple[tuple[str, str], ...] = (
     ("该内容已被发布者删除", "deleted by the publisher"),
@@ -59,12 +58,22 @@ def judge_text(text: str) -> tuple[Verdict, ErrorCode, str] | None:
     return None
 
 
+def parse(host: str, path: str, query: str) -> dict[str, object]:
+    info: dict[str, object] = {"site": "wechat"}
+    parts = [p for p in path.split("/") if p]
+    if len(parts) == 2 and parts[0] == "s":
+        info["post_id"] = parts[1]
+    elif parts == ["s"] or parts == ["mp", "appmsg", "show"]:
+        info["post_id"] = query_params(query).get("sn") or None
+    return info
+
+
 class WeChatRule:
     """Fetch the article page and read WeChat's error line when there is one."""
 
     name = "wechat"
 
-    async def check(self, info: UrlInfo, engine: Engine) -> LinkResult:
+    async def check(self, info: UrlInfo, engine: Fetcher) -> LinkResult:
         page = await engine.fetch(info.normalized)
         result = result_from_page(info.normalized, page)
         if page.failure is not None or page.status != 200:
@@ -76,4 +85,14 @@ class WeChatRule:
         return replace(result, verdict=verdict, error=error, reason=reason)
 
 
-register(WeChatRule(), hosts=HOSTS)
+SITE = Site(
+    "wechat",
+    hosts=("mp.weixin.qq.com",),
+    kind=LinkKind.BLOG,
+    rule=WeChatRule(),
+    parse=parse,
+    url_hosts=("mp.weixin.qq.com",),
+    tracking=CN_SHARE_PARAMS,
+    identity=("__biz", "mid", "idx", "sn"),
+    session_fragments=("rd", "wechat_redirect"),
+)

@@ -10,18 +10,35 @@ Channel, playlist and other YouTube links go the generic way.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from ..models import ErrorCode, LinkResult, UrlInfo, Verdict
-from . import register
+from ..models import ErrorCode, LinkKind, LinkResult, UrlInfo, Verdict
+from .base import Site, query_params
 from .generic import GENERIC, result_from_page
 
 if TYPE_CHECKING:
-    from ..checker import Engine
+    from ..fetch import Fetcher
 
-HOSTS = ["youtube.com", "youtu.be", "youtube-nocookie.com"]
+HOSTS = ("youtube.com", "youtu.be", "youtube-nocookie.com")
+_VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{6,}$")
+
+
+def parse(host: str, path: str, query: str) -> dict[str, object]:
+    parts = [p for p in path.split("/") if p]
+    info: dict[str, object] = {"site": "youtube"}
+    vid: str | None = None
+    if host == "youtu.be":
+        vid = parts[0] if parts else None
+    elif parts and parts[0] == "watch":
+        vid = query_params(query).get("v")
+    elif len(parts) >= 2 and parts[0] in ("shorts", "embed", "v", "live"):
+        vid = parts[1]
+    if vid and _VIDEO_ID.match(vid):
+        info["video_id"] = vid
+    return info
 
 
 def oembed_url(base: str, video_id: str) -> str:
@@ -42,7 +59,7 @@ class YouTubeRule:
 
     name = "youtube"
 
-    async def check(self, info: UrlInfo, engine: Engine) -> LinkResult:
+    async def check(self, info: UrlInfo, engine: Fetcher) -> LinkResult:
         if not info.video_id:
             return await GENERIC.check(info, engine)
         api = oembed_url(engine.settings.youtube_oembed_url, info.video_id)
@@ -73,4 +90,11 @@ class YouTubeRule:
         return result
 
 
-register(YouTubeRule(), hosts=HOSTS)
+SITE = Site(
+    "youtube",
+    hosts=HOSTS,
+    kind=LinkKind.VIDEO,
+    rule=YouTubeRule(),
+    parse=parse,
+    url_hosts=HOSTS,
+)

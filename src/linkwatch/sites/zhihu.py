@@ -12,15 +12,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ..models import ErrorCode, LinkResult, UrlInfo, Verdict
-from . import register
+from ..models import ErrorCode, LinkKind, LinkResult, UrlInfo, Verdict
+from .base import CN_SHARE_PARAMS, Site
 from .generic import result_from_page
 from .soft404 import page_text
 
 if TYPE_CHECKING:
-    from ..checker import Engine, Page
+    from ..fetch import Fetcher, Page
 
-HOSTS = ["zhihu.com"]  # and its subdomains: www, zhuanlan
 NOT_FOUND_MARKER = "你似乎来到了没有知识存在的荒原"
 SIGNIN_PATHS = ("/signin", "/signup", "/account/unhuman")
 
@@ -51,12 +50,24 @@ def judge(page: Page) -> tuple[Verdict, ErrorCode, str] | None:
     return None
 
 
+def parse(host: str, path: str, query: str) -> dict[str, object]:
+    info: dict[str, object] = {"site": "zhihu"}
+    parts = [p for p in path.split("/") if p]
+    if host == "zhuanlan.zhihu.com" and len(parts) >= 2 and parts[0] == "p":
+        info["post_id"] = parts[1]
+    elif len(parts) >= 4 and parts[0] == "question" and parts[2] == "answer":
+        info["post_id"] = parts[3]
+    elif len(parts) >= 2 and parts[0] in ("question", "answer", "p"):
+        info["post_id"] = parts[1]
+    return info
+
+
 class ZhihuRule:
     """Fetch the post page; read 404 pages and sign-in walls the Zhihu way."""
 
     name = "zhihu"
 
-    async def check(self, info: UrlInfo, engine: Engine) -> LinkResult:
+    async def check(self, info: UrlInfo, engine: Fetcher) -> LinkResult:
         page = await engine.fetch(info.normalized)
         result = result_from_page(info.normalized, page)
         if page.failure is not None:
@@ -68,4 +79,13 @@ class ZhihuRule:
         return replace(result, verdict=verdict, error=error, reason=reason)
 
 
-register(ZhihuRule(), hosts=HOSTS)
+SITE = Site(
+    "zhihu",
+    hosts=("zhihu.com",),  # and its subdomains: www, zhuanlan
+    kind=LinkKind.BLOG,
+    wall="bot",
+    rule=ZhihuRule(),
+    parse=parse,
+    url_hosts=("zhihu.com", "zhuanlan.zhihu.com"),
+    tracking=CN_SHARE_PARAMS,
+)
