@@ -308,7 +308,6 @@ async def run_check(
     # the https forms of http links are checked too, so `https` upgrades can be proposed
     twins = [key for key in suggest_mod.https_twins(documents) if key not in web]
     local_results, findings = check_local(documents, [p.parent for p in files])
-    decided.update(local_results)
     notes: list[str] = []
 
     options = {
@@ -320,7 +319,10 @@ async def run_check(
 
     with Store.open(settings.db) as store, store.run_lock():
         recorder = _Recorder(store, [str(p) for p in files], options)
-        recorder.kinds = {key: link.kind.value for key, link in web.items()}
+        recorder.kinds = {
+            result_key(link): link.kind.value for doc in documents for link in doc.links
+        }
+        recorder.kinds.update({key: link.kind.value for key, link in web.items()})
         cached = store.cached_results([*web, *twins], now, settings)
         for result in cached.values():
             recorder.add(result)
@@ -361,6 +363,10 @@ async def run_check(
                     store.discard_run(recorder.run_id)
                 raise NetworkDown("network unreachable; nothing recorded")
 
+        # local links are stored too, so "since the last run" compares them like web links
+        # (they are no evidence about the network: added after its check)
+        for result in local_results.values():
+            recorder.add(result)
         recorder.flush(include_held=True)
         run_id = recorder.ensure_run()
         store.record_occurrences(
