@@ -34,7 +34,9 @@ def report_sets(report: dict[str, Any]) -> dict[str, Any]:
             (s["kind"], s["file"], s["start"], s["end"], s["old"], s["new"], s["confidence"])
             for s in report["suggestions"]
         ),
-        "findings": sorted((f["kind"], f["file"], f["line"], f["message"]) for f in report["findings"]),
+        "findings": sorted(
+            (f["kind"], f["file"], f["line"], f["message"]) for f in report["findings"]
+        ),
         "broken": sorted(link["url"] for link in report["links"] if link["state"] == "broken"),
         "states": sorted((link["url"], link["state"], link["verdict"]) for link in report["links"]),
         "changes": report["changes"],
