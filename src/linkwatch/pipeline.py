@@ -2,8 +2,11 @@
 
 The only place that wires the stages together. Crash safety: results that
 cannot be artefacts of a broken network (alive, redirect, excluded) are stored
-in batches as they arrive; failures are held back until the network-down check
-has passed, so a runner whose network died records nothing false.
+in small batches as they arrive (every ``RECORD_BATCH`` results or ``RECORD_EVERY_S``
+seconds), so a killed run loses seconds of work. Failures are held back until the
+network-down check has passed, so a runner whose network died records nothing false;
+meanwhile they are kept as *provisional* evidence on the same cadence, which the
+next run confirms (a failure then counts) or drops.
 """
 
 from __future__ import annotations
@@ -51,7 +54,8 @@ from .urls import classify
 log = logging.getLogger(__name__)
 
 NETWORK_ERRORS = {ErrorCode.DNS, ErrorCode.CONNECT, ErrorCode.TIMEOUT}
-RECORD_BATCH = 200
+RECORD_BATCH = 25  # results per small transaction while checking
+RECORD_EVERY_S = 1.0  # … or sooner: a kill costs at most about this much work
 
 
 class NetworkDown(Exception):
@@ -152,8 +156,10 @@ class _Recorder:
         self.run_id: int | None = None
         self.pending: list[LinkResult] = []
         self.held: list[LinkResult] = []
+        self.unsaved: list[LinkResult] = []  # held, not yet kept as provisional evidence
         self.recorded: dict[str, LinkResult] = {}
         self.kinds: dict[str, str] = {}
+        self.last_flush = time.monotonic()
 
     def ensure_run(self) -> int:
         if self.run_id is None:
@@ -165,12 +171,20 @@ class _Recorder:
             self.recorded[result.url] = result
         elif result.verdict in (Verdict.ALIVE, Verdict.REDIRECT, Verdict.EXCLUDED):
             self.pending.append(result)
-            if len(self.pending) >= RECORD_BATCH:
-                self.flush()
         else:
             self.held.append(result)
+            self.unsaved.append(result)
+        waiting = len(self.pending) + len(self.unsaved)
+        if waiting >= RECORD_BATCH or (
+            waiting and time.monotonic() - self.last_flush >= RECORD_EVERY_S
+        ):
+            self.flush()
 
     def flush(self, *, include_held: bool = False) -> None:
+        self.last_flush = time.monotonic()
+        if self.unsaved and not include_held:
+            self.store.record_provisional(self.ensure_run(), self.unsaved)
+        self.unsaved = []
         batch = self.pending + (self.held if include_held else [])
         self.pending = []
         if include_held:

@@ -183,7 +183,33 @@ UPDATE urls SET unverifiable_streak = (
          WHERE d.url = urls.url AND d.verdict NOT IN ('unverifiable', 'excluded')), 0)
 )"""
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2]
+
+def _v3(db: Database) -> None:
+    """Failures seen by a run that never finished (killed): provisional evidence that
+    the next run confirms or drops (issue 12)."""
+    _script(
+        db,
+        """
+        CREATE TABLE provisional (
+            url TEXT PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            verdict TEXT NOT NULL,
+            status INTEGER,
+            error TEXT,
+            reason TEXT NOT NULL DEFAULT '',
+            final_url TEXT,
+            redirect_kind TEXT,
+            chain TEXT NOT NULL DEFAULT '[]',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            duration_ms INTEGER NOT NULL DEFAULT 0,
+            checked_at TEXT NOT NULL,
+            notes TEXT NOT NULL DEFAULT '[]'
+        );
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -531,7 +557,15 @@ class Store:
         out: list[LinkResult] = []
         with self._write():
             state = self._url_rows([r.url for r in results])
+            earlier = self._take_provisional(run_id, [r.url for r in results if not r.cached])
+            # (run, result, returned): a failure a killed run saw is confirmed by a new one
+            batch: list[tuple[int, LinkResult, bool]] = []
             for result in results:
+                seen = earlier.get(result.url)
+                if seen is not None and not result.cached and result.verdict is Verdict.DEAD:
+                    batch.append((*seen, False))
+                batch.append((run_id, result, True))
+            for check_run, result, returned in batch:
                 row = state.get(result.url)
                 if result.cached:
                     out.append(_with_history(result, row))
@@ -562,7 +596,7 @@ class Store:
                     "notes, first_failed_at, consecutive_failures) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        run_id,
+                        check_run,
                         result.url,
                         verdict.value,
                         result.status,
@@ -605,15 +639,75 @@ class Store:
                     "kind": kind,
                 }
                 state[result.url] = new_row
-                out.append(
-                    replace(
-                        result,
-                        checked_at=checked_at,
-                        first_failed_at=first_failed,
-                        consecutive_failures=failures,
+                if returned:
+                    out.append(
+                        replace(
+                            result,
+                            checked_at=checked_at,
+                            first_failed_at=first_failed,
+                            consecutive_failures=failures,
+                        )
                     )
-                )
         return out
+
+    def record_provisional(self, run_id: int, results: list[LinkResult]) -> None:
+        """Failures of a running run, kept in case it is killed before it may record them
+        (its network-down check comes at the end). The first observation of a URL stays."""
+        rows = [
+            (
+                result.url,
+                run_id,
+                result.verdict.value,
+                result.status,
+                result.error.value if result.error else None,
+                result.reason,
+                result.final_url,
+                result.redirect_kind.value if result.redirect_kind else None,
+                json.dumps([list(hop) for hop in result.chain]),
+                result.attempts,
+                result.duration_ms,
+                result.checked_at or utc_now(),
+                json.dumps(result.notes),
+            )
+            for result in results
+            if not result.cached
+        ]
+        if not rows:
+            return
+        with self._write():
+            self._conn.executemany(
+                "INSERT INTO provisional (url, run_id, verdict, status, error, reason, "
+                "final_url, redirect_kind, chain, attempts, duration_ms, checked_at, notes) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO NOTHING",
+                rows,
+            )
+
+    def provisional_urls(self, urls: list[str] | None = None) -> set[str]:
+        """URLs with a failure from a killed run that no run has confirmed or dropped yet."""
+        if urls is None:
+            return {r["url"] for r in self._query("SELECT url FROM provisional")}
+        return {
+            row["url"]
+            for part in _chunks(sorted(set(urls)))
+            for row in self._query(
+                f"SELECT url FROM provisional WHERE url IN ({_marks(part)})", part
+            )
+        }
+
+    def _take_provisional(self, run_id: int, urls: list[str]) -> dict[str, tuple[int, LinkResult]]:
+        """Remove the provisional rows of freshly checked ``urls``; those of earlier runs
+        are returned (run id, result) for a confirming failure to store first."""
+        found: dict[str, tuple[int, LinkResult]] = {}
+        for part in _chunks(sorted(set(urls))):
+            where = f"url IN ({_marks(part)})"
+            for row in self.db.query(
+                "SELECT *, NULL AS first_failed_at, 0 AS consecutive_failures "
+                f"FROM provisional WHERE {where} AND run_id != ?",
+                [*part, run_id],
+            ):
+                found[row["url"]] = (row["run_id"], _result_from_row(row))
+            self._conn.execute(f"DELETE FROM provisional WHERE {where}", part)
+        return found
 
     def _url_rows(self, urls: list[str]) -> dict[str, dict[str, Any]]:
         rows: dict[str, dict[str, Any]] = {}
@@ -665,7 +759,10 @@ class Store:
         if settings.refresh:
             return {}
         fresh: dict[str, LinkResult] = {}
+        unconfirmed = self.provisional_urls(urls)  # a killed run saw them fail: ask again
         for row in self._latest_rows(urls):
+            if row["url"] in unconfirmed:
+                continue
             result = _result_from_row(row, cached=True)
             ttl = settings.ttl_for(result.verdict.value)
             if result.verdict is Verdict.UNVERIFIABLE and ttl > 0:
@@ -707,8 +804,9 @@ class Store:
         return out
 
     def stalest_first(self, urls: list[str]) -> list[str]:
-        """Never-checked URLs first (in the given order), then oldest check first: a run cut
-        short by ``--max-duration`` leaves the freshest links for the next night."""
+        """Never-checked URLs first (in the given order), then failures a killed run left
+        unconfirmed, then oldest check first: a run cut short by ``--max-duration`` leaves
+        the freshest links for the next night."""
         checked: dict[str, str] = {}
         for part in _chunks(sorted(set(urls))):
             for row in self._query(
@@ -718,10 +816,11 @@ class Store:
             ):
                 checked[row["url"]] = row["checked_at"]
         order = {url: i for i, url in reversed(list(enumerate(urls)))}
+        unconfirmed = self.provisional_urls(urls)
         never = [u for u in dict.fromkeys(urls) if u not in checked]
         seen = sorted(
             (u for u in dict.fromkeys(urls) if u in checked),
-            key=lambda u: (parse_time(checked[u]), order[u]),
+            key=lambda u: (u not in unconfirmed, parse_time(checked[u]), order[u]),
         )
         return never + seen
 
@@ -753,6 +852,7 @@ class Store:
                 )
             ]
             self._conn.execute("DELETE FROM checks WHERE run_id = ?", (run_id,))
+            self._conn.execute("DELETE FROM provisional WHERE run_id = ?", (run_id,))
             self._conn.execute("DELETE FROM occurrences WHERE run_id = ?", (run_id,))
             self._conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
             for part in _chunks(urls):
