@@ -413,6 +413,47 @@ def test_failures_of_a_killed_run_are_provisional_until_the_next_run(store: Stor
     assert [c["verdict"] for c in store.history(back)] == ["alive", "alive"]
 
 
+def test_retention_keeps_the_newest_checks_and_verdict_changes(store: Store) -> None:
+    """Issue 12 scope 8: pruning at the end of each run keeps per URL the newest
+    ``keep_checks`` checks and the newest ``keep_checks`` verdict changes; the failure
+    streak and "since the last run" are unaffected."""
+    steady, flappy, failing = (
+        "https://steady.example/",
+        "https://flap.example/",
+        "https://f.example/",
+    )
+    keep = 5
+    for n in range(40):
+        at = T0 + timedelta(days=n)
+        results = [
+            res(steady, Verdict.ALIVE, at),
+            res(flappy, Verdict.DEAD if n % 2 else Verdict.ALIVE, at),
+            res(failing, Verdict.ALIVE if n < 10 else Verdict.DEAD, at),
+        ]
+        with store.run_lock():
+            run = store.begin_run([], {})
+            store.record_results(run, results)
+            store.finish_run(run, "completed", {}, keep_checks=keep)
+    steady_rows = store.history(steady)
+    assert len(steady_rows) == keep + 1  # the newest five and the first check ever
+    assert steady_rows[0]["checked_at"] == iso(T0)
+    assert [r["checked_at"] for r in steady_rows[1:]] == [
+        iso(T0 + timedelta(days=n)) for n in range(35, 40)
+    ]
+    assert len(store.history(flappy)) == keep  # every check a change: the newest five
+    failing_rows = store.history(failing)
+    assert [r["verdict"] for r in failing_rows] == ["alive", "dead"] + ["dead"] * keep
+    assert failing_rows[1]["checked_at"] == iso(T0 + timedelta(days=10))  # the first failure
+    state = store.url_state(failing)
+    assert (state["consecutive_failures"], state["first_failed_at"]) == (
+        30,
+        iso(T0 + timedelta(days=10)),
+    )
+    last = store.runs(limit=1)[0]["id"]
+    assert store.previous_run_results(last)[flappy].verdict is Verdict.ALIVE  # night 38
+    assert store.integrity_check() == "ok"
+
+
 def test_record_occurrences(store: Store) -> None:
     link = Link(
         url="https://A.example/x?utm_source=y",

@@ -428,7 +428,7 @@ async def run_check(
             )
         )
         outcome = "interrupted" if interrupted else "partial" if unchecked else "completed"
-        store.finish_run(run_id, outcome, report["summary"])
+        store.finish_run(run_id, outcome, report["summary"], keep_checks=settings.keep_checks)
 
     paths = write_outputs(report, sources, suggestions, settings)
     if interrupted:

@@ -45,6 +45,7 @@ BUSY_TIMEOUT_S = 5.0
 UNVERIFIABLE_TTL_CAP = 7 * 86400.0  # backoff of unverifiable re-checks stops growing here
 CHUNK = 500  # parameters per IN (...) query, well below SQLite's limit
 OCCURRENCE_RUNS_KEPT = 30  # occurrences are kept for the newest runs only
+MIN_CHECKS_KEPT = 2  # the latest check and the one before: "since the last run"
 INCOMPLETE_OUTCOMES = ("running", "interrupted", "network_down")
 _SECRET_KEY = re.compile(r"token|secret|password|passwd|authorization|cookie", re.I)
 
@@ -525,15 +526,47 @@ class Store:
             )
         return int(cur.lastrowid or 0)
 
-    def finish_run(self, run_id: int, outcome: str, summary: dict[str, Any]) -> None:
+    def finish_run(
+        self, run_id: int, outcome: str, summary: dict[str, Any], *, keep_checks: int = 0
+    ) -> None:
         """Close a run. ``interrupted``/``network_down`` runs keep ``finished_at`` empty, so
-        they never count as the "last run" of history comparisons."""
+        they never count as the "last run" of history comparisons. ``keep_checks`` > 0
+        prunes the history of the URLs this run checked in the same transaction."""
         finished = None if outcome in INCOMPLETE_OUTCOMES else utc_now()
         with self._write():
             self._conn.execute(
                 "UPDATE runs SET outcome = ?, finished_at = ?, summary = ? WHERE id = ?",
                 (outcome, finished, json.dumps(summary, default=str, sort_keys=True), run_id),
             )
+            if keep_checks > 0:
+                self._prune_checks(run_id, max(keep_checks, MIN_CHECKS_KEPT))
+
+    def _prune_checks(self, run_id: int, keep: int) -> None:
+        """Per URL checked by ``run_id``: keep the newest ``keep`` checks and the newest
+        ``keep`` verdict changes (a URL's first check counts as one); drop the rest. The
+        failure streak lives in ``urls``, so ``--fail-after`` never needs old rows; a URL
+        then holds at most ``2 × keep`` checks however many nights it is watched."""
+        self._conn.execute(
+            """
+            DELETE FROM checks WHERE id IN (
+                SELECT id FROM (
+                    SELECT id, newest, change, SUM(change) OVER (
+                        PARTITION BY url ORDER BY id DESC ROWS UNBOUNDED PRECEDING
+                    ) AS change_rank
+                    FROM (
+                        SELECT id, url,
+                            ROW_NUMBER() OVER (PARTITION BY url ORDER BY id DESC) AS newest,
+                            (LAG(verdict) OVER (PARTITION BY url ORDER BY id)
+                                IS NOT verdict) AS change
+                        FROM checks
+                        WHERE url IN (SELECT url FROM checks WHERE run_id = ?)
+                    )
+                )
+                WHERE newest > ? AND NOT (change AND change_rank <= ?)
+            )
+            """,
+            (run_id, keep, keep),
+        )
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         rows = self._query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit])
