@@ -7,10 +7,9 @@ import json
 import time
 from pathlib import Path
 
-from simnet_cli import linkwatch_cli
-
 from linkwatch.simweb import Scenario
 from linkwatch.simweb import behaviours as b
+from simnet_cli import linkwatch_cli
 
 CONFIG = """\
 allow_private = true
