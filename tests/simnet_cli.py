@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 from linkwatch.simweb import SimWeb
@@ -69,12 +70,12 @@ async def linkwatch_cli(
     cwd: Path,
     *args: str,
     down: bool = False,
-    kill_after: float | None = None,
+    kill_when: Callable[[], bool] | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 90,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``linkwatch ARGS`` in ``cwd``; SIGKILL it after ``kill_after`` seconds if given
-    (returncode then -9)."""
+    """Run ``linkwatch ARGS`` in ``cwd``; SIGKILL it as soon as ``kill_when()`` is true
+    (polled; returncode then -9)."""
     sim = {"http": web.http_port, "https": web.https_port, "ca": str(web.ca_pem), "down": down}
     full_env = {**os.environ, **(env or {}), "LINKWATCH_TEST_SIMNET": json.dumps(sim)}
     proc = await asyncio.create_subprocess_exec(
@@ -82,10 +83,15 @@ async def linkwatch_cli(
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=full_env, cwd=cwd,
     )  # fmt: skip
     done = asyncio.ensure_future(proc.communicate())
+    if kill_when is not None:
+        while not done.done() and not kill_when():
+            await asyncio.sleep(0.05)
+        if not done.done():
+            proc.send_signal(signal.SIGKILL)
     try:
-        out, err = await asyncio.wait_for(asyncio.shield(done), kill_after or timeout)
+        out, err = await asyncio.wait_for(asyncio.shield(done), timeout)
     except TimeoutError:
         proc.send_signal(signal.SIGKILL)
         out, err = await done
-        assert kill_after is not None, f"linkwatch {' '.join(args)} hung: {err.decode()}"
+        raise AssertionError(f"linkwatch {' '.join(args)} hung: {err.decode()}") from None
     return subprocess.CompletedProcess(args, proc.returncode or 0, out.decode(), err.decode())

@@ -12,6 +12,7 @@ next run confirms (a failure then counts) or drops.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -179,6 +180,14 @@ class _Recorder:
             waiting and time.monotonic() - self.last_flush >= RECORD_EVERY_S
         ):
             self.flush()
+
+    async def keep_flushing(self) -> None:
+        """Commit what waits every ``RECORD_EVERY_S`` even when no result arrives (links
+        that hang): a kill then loses at most that much work."""
+        while True:
+            await asyncio.sleep(RECORD_EVERY_S)
+            if self.pending or self.unsaved:
+                self.flush()
 
     def flush(self, *, include_held: bool = False) -> None:
         self.last_flush = time.monotonic()
@@ -356,6 +365,7 @@ async def run_check(
         repos: dict[str, RepoMeta] = {}
         title_hits: dict[str, PaperMeta] = {}
         interrupted = False
+        flusher = asyncio.create_task(recorder.keep_flushing())
         try:
             if settings.enrich:
                 enriched = await _enrich_and_check(
@@ -368,6 +378,10 @@ async def run_check(
         except asyncio.CancelledError:  # Ctrl-C: keep and report what was checked
             interrupted = True
             notes.append("Interrupted: this report covers only the links checked before.")
+        finally:
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher  # a store error of a periodic commit surfaces here
 
         fresh = [r for r in recorder.all_results() if not r.cached]
         if not interrupted and network_looks_down(fresh):
