@@ -906,7 +906,7 @@ class Store:
     # ---------------------------------------------------------- history / stats
 
     def history(self, url: str) -> list[dict[str, Any]]:
-        """Every check of ``url``, oldest first."""
+        """Every kept check of ``url`` (see ``_prune_checks``), oldest first."""
         rows = self._query(
             "SELECT c.*, r.outcome AS run_outcome FROM checks c "
             "LEFT JOIN runs r ON r.id = c.run_id WHERE c.url = ? ORDER BY c.id",
