@@ -19,7 +19,7 @@ retry_backoff = 0.01
 reference_hosts = ["https://reference.example/"]
 """
 HANGING, SLOW = 6, 12
-TIMEOUT, RETRIES = 1.0, 1  # one full check: 2 s
+TIMEOUT, RETRIES = 1.5, 1  # one full check: 3 s
 
 
 async def test_hanging_links_are_judged_within_bounded_nights(simweb, tmp_path: Path) -> None:
@@ -32,7 +32,7 @@ async def test_hanging_links_are_judged_within_bounded_nights(simweb, tmp_path: 
     )
     sc = Scenario()
     sc.host("hang.example", default=b.hang())
-    sc.host("slow.example", default=b.slow(0.5))
+    sc.host("slow.example", default=b.slow(0.2))
     sc.host("reference.example", default=b.ok())
     web = await simweb(sc)
     budget = TIMEOUT * (RETRIES + 1)
