@@ -393,8 +393,7 @@ async def run_check(
 
         # local links are stored too, so "since the last run" compares them like web links
         # (they are no evidence about the network: added after its check)
-        for result in local_results.values():
-            recorder.add(result)
+        recorder.held.extend(local_results.values())
         recorder.flush(include_held=True)
         run_id = recorder.ensure_run()
         store.record_occurrences(
