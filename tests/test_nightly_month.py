@@ -183,6 +183,8 @@ async def test_a_month_of_nights(simweb, tmp_path: Path, monkeypatch: pytest.Mon
     checks = [s["store"]["checks"] for s in seen]
     assert max(checks) <= 2 * KEEP * seen[-1]["store"]["urls"]
     assert checks[-1] == checks[-6]  # settled: the last nights add no rows
+    sizes = [s["store"]["bytes"] for s in seen]
+    assert (sizes[-1] - sizes[-11]) / 10 <= 8192  # a run row a night, not a row per link
     assert by_night[DOWN_NIGHT]["store"] == by_night[DOWN_NIGHT - 1]["store"]
 
 
