@@ -542,16 +542,31 @@ async def test_long_retry_after_defers_the_link_and_other_hosts_keep_going(simwe
     assert busy[1].t - busy[0].t >= 2.0 - 0.05
 
 
-async def test_deadline_stops_the_run_and_returns_what_is_done(simweb):
-    sc = Scenario().host("fast.example.org", b.ok()).route(H + "/hang", b.hang())
+async def test_deadline_stops_starting_checks_and_finishes_those_in_flight(simweb):
+    """Issue 12 scope 7: a hanging link started before the deadline is judged (it times
+    out), not cancelled and left unchecked for ever; nothing starts after the deadline."""
+    slow = b.slow(0.8, PLAIN)
+    sc = Scenario().host("fast.example.org", slow).route(H + "/hang", b.hang())
     web = await simweb(sc)
     urls = [H + "/hang", "https://fast.example.org/a", "https://fast.example.org/b"]
     started = time.monotonic()
     results = await check_urls(
-        urls, fast(timeout=30), web.network(), deadline=time.monotonic() + 1.0
+        urls,
+        fast(timeout=1.5, max_retries=0, per_host=1),
+        web.network(),
+        deadline=time.monotonic() + 0.5,
     )
-    assert time.monotonic() - started < 3
-    assert [r.url for r in results] == urls[1:]
+    assert time.monotonic() - started < 4.5  # HEAD and GET may each time out once
+    assert [r.url for r in results] == urls[:2]
+    assert results[0].verdict is Verdict.DEAD and results[0].error is ErrorCode.TIMEOUT
+    assert not web.requests("fast.example.org", "/b")  # started after the deadline: never
+
+
+async def test_the_stalest_link_starts_even_when_the_deadline_has_passed(simweb):
+    web = await simweb(Scenario().host("fast.example.org", PLAIN))
+    urls = ["https://fast.example.org/a", "https://fast.example.org/b"]
+    results = await check_urls(urls, fast(per_host=1), web.network(), deadline=time.monotonic() - 1)
+    assert [r.url for r in results] == urls[:1]
 
 
 async def test_host_rate_limit_answers_are_honoured(simweb):

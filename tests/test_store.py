@@ -377,6 +377,83 @@ def test_discard_run_restores_url_state(store: Store) -> None:
     assert store.integrity_check() == "ok"
 
 
+def test_failures_of_a_killed_run_are_provisional_until_the_next_run(store: Store) -> None:
+    """Issue 12: a killed run's failures count only once a later run confirms them; a
+    later good answer drops them; a network-down run takes its own with it."""
+    dead, back, fresh = "https://dead.example/", "https://back.example/", "https://ok.example/"
+    night(store, [res(u, Verdict.ALIVE, T0) for u in (dead, back, fresh)])
+    with store.run_lock():  # the killed run: only provisional rows
+        killed = store.begin_run([], {})
+        store.record_provisional(killed, [res(dead, Verdict.DEAD, T0 + timedelta(hours=1))])
+        store.record_provisional(killed, [res(back, Verdict.DEAD, T0 + timedelta(hours=1))])
+        store.record_provisional(killed, [res(dead, Verdict.DEAD, T0 + timedelta(hours=2))])
+    assert store.provisional_urls() == {dead, back}
+    assert {r.consecutive_failures for r in store.latest_results().values()} == {0}
+    fresh_cache = store.cached_results([dead, back, fresh], T0 + timedelta(hours=3), Settings())
+    assert set(fresh_cache) == {fresh}  # the unconfirmed ones are asked again
+
+    with store.run_lock():
+        down = store.begin_run([], {})
+        store.record_provisional(down, [res(fresh, Verdict.DEAD, T0 + timedelta(hours=3))])
+        store.discard_run(down)  # network down: its evidence goes too
+    assert store.provisional_urls() == {dead, back}
+
+    later = T0 + timedelta(days=1)
+    night(store, [res(dead, Verdict.DEAD, later), res(back, Verdict.ALIVE, later)])
+    assert store.provisional_urls() == set()
+    history = store.history(dead)
+    assert [(c["run_id"], c["verdict"]) for c in history][1:] == [(killed, "dead"), (3, "dead")]
+    assert history[1]["checked_at"] == iso(T0 + timedelta(hours=1))  # the first sighting
+    state = store.url_state(dead)
+    assert (state["consecutive_failures"], state["first_failed_at"]) == (
+        2,
+        iso(T0 + timedelta(hours=1)),
+    )
+    assert store.url_state(back)["consecutive_failures"] == 0
+    assert [c["verdict"] for c in store.history(back)] == ["alive", "alive"]
+
+
+def test_retention_keeps_the_newest_checks_and_verdict_changes(store: Store) -> None:
+    """Issue 12 scope 8: pruning at the end of each run keeps per URL the newest
+    ``keep_checks`` checks and the newest ``keep_checks`` verdict changes; the failure
+    streak and "since the last run" are unaffected."""
+    steady, flappy, failing = (
+        "https://steady.example/",
+        "https://flap.example/",
+        "https://f.example/",
+    )
+    keep = 5
+    for n in range(40):
+        at = T0 + timedelta(days=n)
+        results = [
+            res(steady, Verdict.ALIVE, at),
+            res(flappy, Verdict.DEAD if n % 2 else Verdict.ALIVE, at),
+            res(failing, Verdict.ALIVE if n < 10 else Verdict.DEAD, at),
+        ]
+        with store.run_lock():
+            run = store.begin_run([], {})
+            store.record_results(run, results)
+            store.finish_run(run, "completed", {}, keep_checks=keep)
+    steady_rows = store.history(steady)
+    assert len(steady_rows) == keep + 1  # the newest five and the first check ever
+    assert steady_rows[0]["checked_at"] == iso(T0)
+    assert [r["checked_at"] for r in steady_rows[1:]] == [
+        iso(T0 + timedelta(days=n)) for n in range(35, 40)
+    ]
+    assert len(store.history(flappy)) == keep  # every check a change: the newest five
+    failing_rows = store.history(failing)
+    assert [r["verdict"] for r in failing_rows] == ["alive", "dead"] + ["dead"] * keep
+    assert failing_rows[1]["checked_at"] == iso(T0 + timedelta(days=10))  # the first failure
+    state = store.url_state(failing)
+    assert (state["consecutive_failures"], state["first_failed_at"]) == (
+        30,
+        iso(T0 + timedelta(days=10)),
+    )
+    last = store.runs(limit=1)[0]["id"]
+    assert store.previous_run_results(last)[flappy].verdict is Verdict.ALIVE  # night 38
+    assert store.integrity_check() == "ok"
+
+
 def test_record_occurrences(store: Store) -> None:
     link = Link(
         url="https://A.example/x?utm_source=y",

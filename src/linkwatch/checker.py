@@ -579,7 +579,11 @@ async def check_urls(
     spacing bounds the run) and at most ``concurrency`` at a time, which bounds the
     open connections. A link whose host asked for a pause beyond the cap is checked
     again once the pause is over (if that is within ``MAX_DEFER`` and the deadline).
-    ``deadline`` (``time.monotonic()``) stops the run: unfinished links are absent.
+    ``deadline`` (``time.monotonic()``) stops *starting* checks; checks in flight then
+    finish (each is bounded by its timeouts × attempts), so a link that needs a full
+    check is judged on the night it is reached, never cancelled for ever. Hosts go
+    stalest first (the order of ``urls``) and the stalest link starts whatever the
+    time, so every night makes progress. Links not started are absent.
     """
     distinct = list(dict.fromkeys(urls))
     queues: dict[str, deque[str]] = defaultdict(deque)
@@ -615,24 +619,38 @@ async def check_urls(
             await asyncio.sleep(max(0.0, until - time.monotonic()))
             await run(url, tg, deferrals)
 
-        async def worker(queue: deque[str], tg: asyncio.TaskGroup) -> None:
-            while queue:
+        def in_time() -> bool:
+            return deadline is None or time.monotonic() < deadline
+
+        async def worker(queue: deque[str], tg: asyncio.TaskGroup, first: bool) -> None:
+            while queue and (first or in_time()):
+                first = False
                 await run(queue.popleft(), tg)
 
         open_hosts = asyncio.Semaphore(max(1, settings.concurrency))
 
         async def host(queue: deque[str], tg: asyncio.TaskGroup) -> None:
             async with open_hosts, asyncio.TaskGroup() as workers:  # one fails: all stop
+                first = in_time() or queue[0] == first_url  # the stalest link always starts
                 own = engine.host(_host_key(queue[0])) if queue else None
                 per_host = own.per_host if own and own.per_host else settings.per_host
                 for _ in range(min(len(queue), per_host)):
-                    workers.create_task(worker(queue, tg))
+                    workers.create_task(worker(queue, tg, first))
 
+        first_url = distinct[0] if distinct else ""
+        order = {url: i for i, url in enumerate(distinct)}
+        hosts = sorted(  # under a deadline the stalest host first, else the busiest
+            queues.values(),
+            key=(lambda q: order[q[0]]) if deadline is not None else (lambda q: -len(q)),
+        )
         loop = asyncio.get_running_loop()
+        # a safety net only: checks in flight at the deadline are bounded by their timeouts
         when = None if deadline is None else loop.time() + (deadline - time.monotonic())
+        if when is not None:
+            when += 2 * settings.timeout * (settings.max_retries + 1) + settings.retry_after_cap
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout_at(when), asyncio.TaskGroup() as tg:
-                for queue in sorted(queues.values(), key=len, reverse=True):
+                for queue in hosts:
                     tg.create_task(host(queue, tg))
         if len(results) < len(distinct):
             log.warning("deadline reached: %d of %d links checked", len(results), len(distinct))

@@ -75,6 +75,8 @@ class Settings:
     ttl_dead: float = 0.0
     ttl_unverifiable: float = 6 * 3600.0  # doubled per consecutive unverifiable check
     fail_after: int = 2  # consecutive failing runs before a link counts as broken
+    # retention: per URL the newest checks and the newest verdict changes (docs/store.md)
+    keep_checks: int = 30
     # enrichment
     enrich: bool = True
     arxiv_api_url: str = "https://export.arxiv.org/api/query"

@@ -2,17 +2,21 @@
 
 The only place that wires the stages together. Crash safety: results that
 cannot be artefacts of a broken network (alive, redirect, excluded) are stored
-in batches as they arrive; failures are held back until the network-down check
-has passed, so a runner whose network died records nothing false.
+in small batches as they arrive (every ``RECORD_BATCH`` results or ``RECORD_EVERY_S``
+seconds), so a killed run loses seconds of work. Failures are held back until the
+network-down check has passed, so a runner whose network died records nothing false;
+meanwhile they are kept as *provisional* evidence on the same cadence, which the
+next run confirms (a failure then counts) or drops.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,7 +61,8 @@ from .urls import classify
 log = logging.getLogger(__name__)
 
 NETWORK_ERRORS = {ErrorCode.DNS, ErrorCode.CONNECT, ErrorCode.TIMEOUT}
-RECORD_BATCH = 200
+RECORD_BATCH = 25  # results per small transaction while checking
+RECORD_EVERY_S = 1.0  # … or sooner: a kill costs at most about this much work
 
 
 class NetworkDown(CannotJudge):
@@ -161,8 +166,10 @@ class _Recorder:
         self.run_id: int | None = None
         self.pending: list[LinkResult] = []
         self.held: list[LinkResult] = []
+        self.unsaved: list[LinkResult] = []  # held, not yet kept as provisional evidence
         self.recorded: dict[str, LinkResult] = {}
         self.kinds: dict[str, str] = {}
+        self.last_flush = time.monotonic()
 
     def ensure_run(self) -> int:
         if self.run_id is None:
@@ -174,12 +181,28 @@ class _Recorder:
             self.recorded[result.url] = result
         elif result.verdict in (Verdict.ALIVE, Verdict.REDIRECT, Verdict.EXCLUDED):
             self.pending.append(result)
-            if len(self.pending) >= RECORD_BATCH:
-                self.flush()
         else:
             self.held.append(result)
+            self.unsaved.append(result)
+        waiting = len(self.pending) + len(self.unsaved)
+        if waiting >= RECORD_BATCH or (
+            waiting and time.monotonic() - self.last_flush >= RECORD_EVERY_S
+        ):
+            self.flush()
+
+    async def keep_flushing(self) -> None:
+        """Commit what waits every ``RECORD_EVERY_S`` even when no result arrives (links
+        that hang): a kill then loses at most that much work."""
+        while True:
+            await asyncio.sleep(RECORD_EVERY_S)
+            if self.pending or self.unsaved:
+                self.flush()
 
     def flush(self, *, include_held: bool = False) -> None:
+        self.last_flush = time.monotonic()
+        if self.unsaved and not include_held:
+            self.store.record_provisional(self.ensure_run(), self.unsaved)
+        self.unsaved = []
         batch = self.pending + (self.held if include_held else [])
         self.pending = []
         if include_held:
@@ -324,7 +347,6 @@ async def run_check(
     # the https forms of http links are checked too, so `https` upgrades can be proposed
     twins = [key for key in suggest_mod.https_twins(documents) if key not in web]
     local_results, findings = check_local(documents, [p.parent for p in files])
-    decided.update(local_results)
 
     options = {
         k: v
@@ -337,7 +359,10 @@ async def run_check(
     check_output_dir(settings.out)
     with Store.open(settings.db) as store, store.run_lock():
         recorder = _Recorder(store, [str(p) for p in files], options)
-        recorder.kinds = {key: link.kind.value for key, link in web.items()}
+        recorder.kinds = {
+            result_key(link): link.kind.value for doc in documents for link in doc.links
+        }
+        recorder.kinds.update({key: link.kind.value for key, link in web.items()})
         cached = store.cached_results([*web, *twins], now, settings)
         for result in cached.values():
             recorder.add(result)
@@ -354,7 +379,8 @@ async def run_check(
                 progress.advance(result)
 
         found = Enrichment()
-        async with interrupt.stoppable():  # a signal: keep and report what was checked
+        # a signal: keep and report what was checked; settled results commit every second
+        async with interrupt.stoppable(), _flushing(recorder):
             if settings.enrich:
                 found = await _enrich_and_check(
                     web, due, documents, settings, network, store, on_result, deadline
@@ -378,6 +404,9 @@ async def run_check(
         if interrupted:
             notes.append("Interrupted: this report covers only the links checked before.")
 
+        # local links are stored too, so "since the last run" compares them like web links
+        # (they are no evidence about the network: added after its check)
+        recorder.held.extend(local_results.values())
         recorder.flush(include_held=True)
         run_id = recorder.ensure_run()
         store.record_occurrences(
@@ -436,7 +465,7 @@ async def run_check(
         outcome = "interrupted" if interrupted else "partial" if unchecked else "completed"
         # reports first: a run whose reports cannot be written is rolled back (exit 3)
         paths = write_outputs(report, sources, suggestions, settings)
-        store.finish_run(run_id, outcome, report["summary"])
+        store.finish_run(run_id, outcome, report["summary"], keep_checks=settings.keep_checks)
 
     exit_code = 1 if report["summary"]["broken"] else 0
     return RunOutcome(
@@ -447,6 +476,19 @@ async def run_check(
         notes=notes,
         interrupted=interrupted,
     )
+
+
+@contextlib.asynccontextmanager
+async def _flushing(recorder: _Recorder) -> AsyncIterator[None]:
+    """Commit settled results every second while the network phases run, so a killed
+    night keeps what it had checked (``_Recorder.keep_flushing``)."""
+    flusher = asyncio.create_task(recorder.keep_flushing())
+    try:
+        yield
+    finally:
+        flusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await flusher  # a store error of a periodic commit surfaces here
 
 
 async def _check_pages(

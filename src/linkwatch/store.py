@@ -47,6 +47,7 @@ LOCK_PROBE_S = 0.5  # how long a run waits for another program's write lock befo
 UNVERIFIABLE_TTL_CAP = 7 * 86400.0  # backoff of unverifiable re-checks stops growing here
 CHUNK = 500  # parameters per IN (...) query, well below SQLite's limit
 OCCURRENCE_RUNS_KEPT = 30  # occurrences are kept for the newest runs only
+MIN_CHECKS_KEPT = 2  # the latest check and the one before: "since the last run"
 INCOMPLETE_OUTCOMES = ("running", "interrupted", "network_down")
 _SECRET_KEY = re.compile(r"token|secret|password|passwd|authorization|cookie|api_?key", re.I)
 
@@ -293,7 +294,33 @@ _V3 = [
         AND o.run_id = (SELECT MAX(run_id) FROM occurrences WHERE url = u.url)""",
 ]
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3]
+
+def _v4(db: Database) -> None:
+    """Failures seen by a run that never finished (killed): provisional evidence that
+    the next run confirms or drops (issue 12)."""
+    _script(
+        db,
+        """
+        CREATE TABLE provisional (
+            url TEXT PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            verdict TEXT NOT NULL,
+            status INTEGER,
+            error TEXT,
+            reason TEXT NOT NULL DEFAULT '',
+            final_url TEXT,
+            redirect_kind TEXT,
+            chain TEXT NOT NULL DEFAULT '[]',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            duration_ms INTEGER NOT NULL DEFAULT 0,
+            checked_at TEXT NOT NULL,
+            notes TEXT NOT NULL DEFAULT '[]'
+        );
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -662,8 +689,8 @@ class Store:
                     self._conn.execute(
                         f"UPDATE runs SET outcome = 'running' WHERE id IN ({_marks(part)})", part
                     )
-        except StoreError as exc:
-            log.warning("%s: could not undo the failed run: %s", self.path, exc)
+        except StoreError as exc:  # a full disk: what it committed stays an unfinished run
+            log.info("%s: could not undo the failed run: %s", self.path, exc)
         self._undo = _Undo()
 
     def _release_lock(self) -> None:
@@ -705,15 +732,47 @@ class Store:
             self._undo.marked_interrupted += killed
         return run_id
 
-    def finish_run(self, run_id: int, outcome: str, summary: dict[str, Any]) -> None:
+    def finish_run(
+        self, run_id: int, outcome: str, summary: dict[str, Any], *, keep_checks: int = 0
+    ) -> None:
         """Close a run. ``interrupted``/``network_down`` runs keep ``finished_at`` empty, so
-        they never count as the "last run" of history comparisons."""
+        they never count as the "last run" of history comparisons. ``keep_checks`` > 0
+        prunes the history of the URLs this run checked in the same transaction."""
         finished = None if outcome in INCOMPLETE_OUTCOMES else utc_now()
         with self._write():
             self._conn.execute(
                 "UPDATE runs SET outcome = ?, finished_at = ?, summary = ? WHERE id = ?",
                 (outcome, finished, json.dumps(summary, default=str, sort_keys=True), run_id),
             )
+            if keep_checks > 0:
+                self._prune_checks(run_id, max(keep_checks, MIN_CHECKS_KEPT))
+
+    def _prune_checks(self, run_id: int, keep: int) -> None:
+        """Per URL checked by ``run_id``: keep the newest ``keep`` checks and the newest
+        ``keep`` verdict changes (a URL's first check counts as one); drop the rest. The
+        failure streak lives in ``urls``, so ``--fail-after`` never needs old rows; a URL
+        then holds at most ``2 × keep`` checks however many nights it is watched."""
+        self._conn.execute(
+            """
+            DELETE FROM checks WHERE id IN (
+                SELECT id FROM (
+                    SELECT id, newest, change, SUM(change) OVER (
+                        PARTITION BY url ORDER BY id DESC ROWS UNBOUNDED PRECEDING
+                    ) AS change_rank
+                    FROM (
+                        SELECT id, url,
+                            ROW_NUMBER() OVER (PARTITION BY url ORDER BY id DESC) AS newest,
+                            (LAG(verdict) OVER (PARTITION BY url ORDER BY id)
+                                IS NOT verdict) AS change
+                        FROM checks
+                        WHERE url IN (SELECT url FROM checks WHERE run_id = ?)
+                    )
+                )
+                WHERE newest > ? AND NOT (change AND change_rank <= ?)
+            )
+            """,
+            (run_id, keep, keep),
+        )
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         rows = self._query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit])
@@ -740,7 +799,15 @@ class Store:
             if self._undo is not None:
                 for result in results:
                     self._undo.urls.setdefault(result.url, state.get(result.url))
+            earlier = self._take_provisional(run_id, [r.url for r in results if not r.cached])
+            # (run, result, returned): a failure a killed run saw is confirmed by a new one
+            batch: list[tuple[int, LinkResult, bool]] = []
             for result in results:
+                seen = earlier.get(result.url)
+                if seen is not None and not result.cached and result.verdict is Verdict.DEAD:
+                    batch.append((*seen, False))
+                batch.append((run_id, result, True))
+            for check_run, result, returned in batch:
                 row = state.get(result.url)
                 if result.cached:
                     out.append(_with_history(result, row))
@@ -771,7 +838,7 @@ class Store:
                     "notes, first_failed_at, consecutive_failures) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        run_id,
+                        check_run,
                         result.url,
                         verdict.value,
                         result.status,
@@ -814,15 +881,75 @@ class Store:
                     "kind": kind,
                 }
                 state[result.url] = new_row
-                out.append(
-                    replace(
-                        result,
-                        checked_at=checked_at,
-                        first_failed_at=first_failed,
-                        consecutive_failures=failures,
+                if returned:
+                    out.append(
+                        replace(
+                            result,
+                            checked_at=checked_at,
+                            first_failed_at=first_failed,
+                            consecutive_failures=failures,
+                        )
                     )
-                )
         return out
+
+    def record_provisional(self, run_id: int, results: list[LinkResult]) -> None:
+        """Failures of a running run, kept in case it is killed before it may record them
+        (its network-down check comes at the end). The first observation of a URL stays."""
+        rows = [
+            (
+                result.url,
+                run_id,
+                result.verdict.value,
+                result.status,
+                result.error.value if result.error else None,
+                result.reason,
+                result.final_url,
+                result.redirect_kind.value if result.redirect_kind else None,
+                json.dumps([list(hop) for hop in result.chain]),
+                result.attempts,
+                result.duration_ms,
+                result.checked_at or utc_now(),
+                json.dumps(result.notes),
+            )
+            for result in results
+            if not result.cached
+        ]
+        if not rows:
+            return
+        with self._write():
+            self._conn.executemany(
+                "INSERT INTO provisional (url, run_id, verdict, status, error, reason, "
+                "final_url, redirect_kind, chain, attempts, duration_ms, checked_at, notes) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO NOTHING",
+                rows,
+            )
+
+    def provisional_urls(self, urls: list[str] | None = None) -> set[str]:
+        """URLs with a failure from a killed run that no run has confirmed or dropped yet."""
+        if urls is None:
+            return {r["url"] for r in self._query("SELECT url FROM provisional")}
+        return {
+            row["url"]
+            for part in _chunks(sorted(set(urls)))
+            for row in self._query(
+                f"SELECT url FROM provisional WHERE url IN ({_marks(part)})", part
+            )
+        }
+
+    def _take_provisional(self, run_id: int, urls: list[str]) -> dict[str, tuple[int, LinkResult]]:
+        """Remove the provisional rows of freshly checked ``urls``; those of earlier runs
+        are returned (run id, result) for a confirming failure to store first."""
+        found: dict[str, tuple[int, LinkResult]] = {}
+        for part in _chunks(sorted(set(urls))):
+            where = f"url IN ({_marks(part)})"
+            for row in self.db.query(
+                "SELECT *, NULL AS first_failed_at, 0 AS consecutive_failures "
+                f"FROM provisional WHERE {where} AND run_id != ?",
+                [*part, run_id],
+            ):
+                found[row["url"]] = (row["run_id"], self._decode(row))
+            self._conn.execute(f"DELETE FROM provisional WHERE {where}", part)
+        return found
 
     def _url_rows(self, urls: list[str]) -> dict[str, dict[str, Any]]:
         rows: dict[str, dict[str, Any]] = {}
@@ -874,7 +1001,10 @@ class Store:
         if settings.refresh:
             return {}
         fresh: dict[str, LinkResult] = {}
+        unconfirmed = self.provisional_urls(urls)  # a killed run saw them fail: ask again
         for row in self._latest_rows(urls):
+            if row["url"] in unconfirmed:
+                continue
             result = self._decode(row, cached=True)
             ttl = settings.ttl_for(result.verdict.value)
             if result.verdict is Verdict.UNVERIFIABLE and ttl > 0:
@@ -919,8 +1049,9 @@ class Store:
         return out
 
     def stalest_first(self, urls: list[str]) -> list[str]:
-        """Never-checked URLs first (in the given order), then oldest check first: a run cut
-        short by ``--max-duration`` leaves the freshest links for the next night."""
+        """Never-checked URLs first (in the given order), then failures a killed run left
+        unconfirmed, then oldest check first: a run cut short by ``--max-duration`` leaves
+        the freshest links for the next night."""
         checked: dict[str, str] = {}
         for part in _chunks(sorted(set(urls))):
             for row in self._query(
@@ -930,10 +1061,11 @@ class Store:
             ):
                 checked[row["url"]] = row["checked_at"]
         order = {url: i for i, url in reversed(list(enumerate(urls)))}
+        unconfirmed = self.provisional_urls(urls)
         never = [u for u in dict.fromkeys(urls) if u not in checked]
         seen = sorted(
             (u for u in dict.fromkeys(urls) if u in checked),
-            key=lambda u: (parse_time(checked[u]), order[u]),
+            key=lambda u: (u not in unconfirmed, parse_time(checked[u]), order[u]),
         )
         return never + seen
 
@@ -971,6 +1103,7 @@ class Store:
             )
         ]
         self._conn.execute("DELETE FROM checks WHERE run_id = ?", (run_id,))
+        self._conn.execute("DELETE FROM provisional WHERE run_id = ?", (run_id,))
         self._conn.execute("DELETE FROM occurrences WHERE run_id = ?", (run_id,))
         self._conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
         for part in _chunks(urls):
@@ -991,7 +1124,7 @@ class Store:
     # ---------------------------------------------------------- history / stats
 
     def history(self, url: str) -> list[dict[str, Any]]:
-        """Every check of ``url``, oldest first."""
+        """Every kept check of ``url`` (see ``_prune_checks``), oldest first."""
         rows = self._query(
             "SELECT c.*, r.outcome AS run_outcome FROM checks c "
             "LEFT JOIN runs r ON r.id = c.run_id WHERE c.url = ? ORDER BY c.id",

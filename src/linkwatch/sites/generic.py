@@ -150,7 +150,9 @@ async def still_moved(url: str, known: LinkResult, engine: Fetcher) -> LinkResul
     return LinkResult(
         url,
         Verdict.REDIRECT,
-        status=page.status,
+        # the final page's status, as the full check stored it: the first hop's 301 is
+        # in the chain, and what is derived from the result must not tell them apart
+        status=known.status,
         final_url=known.final_url,
         redirect_kind=RedirectKind.PERMANENT,
         reason=f"moved permanently to {known.final_url} (target last checked {checked[:10]})",
