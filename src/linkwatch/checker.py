@@ -3,14 +3,14 @@
 ``Engine.fetch`` does the network work and never raises for network trouble: a
 ``Page`` carries either a response or the mapped ``(ErrorCode, reason)``. Turning a
 page into a verdict is the job of the site rules (``linkwatch.sites``); the generic
-rule does HEAD→GET. ``check_urls`` runs a whole list with per-host workers so a
-slow or throttled host never stalls the others.
+rule does HEAD→GET. ``CheckQueue`` runs a run's links with per-host workers so a
+slow or throttled host never stalls the others, and takes more links while it runs;
+``check_urls`` is the one-shot form with an engine of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import logging
 import random
@@ -18,11 +18,12 @@ import socket
 import ssl
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import SimpleNamespace, TracebackType
+from typing import Any
 
 import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -450,69 +451,143 @@ async def check_urls(
     get_first: Iterable[str] = (),
     known_redirects: Mapping[str, LinkResult] | None = None,
 ) -> list[LinkResult]:
-    """Check every distinct URL; results in input order.
+    """Check every distinct URL with an engine of its own; results in input order.
 
-    Each host gets ``per_host`` workers over its own queue, so a throttled host only
-    slows its own links. Hosts are taken busiest first (the busiest host's requests ×
-    spacing bounds the run) and at most ``concurrency`` at a time, which bounds the
-    open connections. A link whose host asked for a pause beyond the cap is checked
-    again once the pause is over (if that is within ``MAX_DEFER`` and the deadline).
+    A whole run shares one engine and one ``CheckQueue`` instead (see ``pipeline``).
     ``deadline`` (``time.monotonic()``) stops the run: unfinished links are absent.
     """
     distinct = list(dict.fromkeys(urls))
-    queues: dict[str, deque[str]] = defaultdict(deque)
-    for url in distinct:
-        queues[_host_key(url)].append(url)
     results: dict[str, LinkResult] = {}
+
+    def finish(result: LinkResult) -> None:
+        results[result.url] = result
+        if on_result is not None:
+            on_result(result)
 
     async with Engine(settings, network) as engine:
         engine.validators.update(validators or {})
         engine.get_first.update(get_first)
         engine.known_redirects.update(known_redirects or {})
-
-        def finish(result: LinkResult) -> None:
-            results[result.url] = result
-            if on_result is not None:
-                on_result(result)
-
-        async def run(url: str, tg: asyncio.TaskGroup, deferrals: int = 0) -> None:
-            result, until = await engine._check(url)
-            now = time.monotonic()
-            if (
-                until is not None
-                and deferrals < MAX_DEFERRALS
-                and until - now <= MAX_DEFER
-                and (deadline is None or until < deadline)
-            ):
-                log.info("%s deferred for %.0f s (Retry-After)", url, until - now)
-                tg.create_task(later(url, until, tg, deferrals + 1))
-            else:
-                finish(result)
-
-        async def later(url: str, until: float, tg: asyncio.TaskGroup, deferrals: int) -> None:
-            await asyncio.sleep(max(0.0, until - time.monotonic()))
-            await run(url, tg, deferrals)
-
-        async def worker(queue: deque[str], tg: asyncio.TaskGroup) -> None:
-            while queue:
-                await run(queue.popleft(), tg)
-
-        open_hosts = asyncio.Semaphore(max(1, settings.concurrency))
-
-        async def host(queue: deque[str], tg: asyncio.TaskGroup) -> None:
-            async with open_hosts:
-                workers = min(len(queue), settings.per_host)
-                await asyncio.gather(*(worker(queue, tg) for _ in range(workers)))
-
-        loop = asyncio.get_running_loop()
-        when = None if deadline is None else loop.time() + (deadline - time.monotonic())
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout_at(when), asyncio.TaskGroup() as tg:
-                for queue in sorted(queues.values(), key=len, reverse=True):
-                    tg.create_task(host(queue, tg))
-        if len(results) < len(distinct):
-            log.warning("deadline reached: %d of %d links checked", len(results), len(distinct))
+        queue = CheckQueue(engine, finish, deadline)
+        queue.add(distinct)
+        await queue.join()
     return [results[url] for url in distinct if url in results]
+
+
+@dataclass(slots=True)
+class _HostQueue:
+    urls: deque[str] = field(default_factory=deque)
+    task: asyncio.Task[None] | None = None
+
+
+class CheckQueue:
+    """The run's page checks: per-host queues over one engine, open for new links until
+    ``join`` returns, so links the APIs could not settle join while pages are checked.
+
+    Each host gets ``per_host`` workers over its own queue, so a throttled host only
+    slows its own links. Hosts are started busiest first (the busiest host's requests ×
+    spacing bounds the run) and at most ``concurrency`` at a time, which bounds the
+    open connections. A link whose host asked for a pause beyond the cap is checked
+    again once the pause is over (if that is within ``MAX_DEFER`` and the deadline).
+    At ``deadline`` (``time.monotonic()``) unfinished checks are cancelled.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        on_result: Callable[[LinkResult], None],
+        deadline: float | None = None,
+    ) -> None:
+        self.engine = engine
+        self.on_result = on_result
+        self.deadline = deadline
+        self._hosts: dict[str, _HostQueue] = {}
+        self._seen: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._open_hosts = asyncio.Semaphore(max(1, engine.settings.concurrency))
+        self._failure: BaseException | None = None
+        self.added = 0
+        self.finished = 0
+
+    def add(self, urls: Iterable[str]) -> None:
+        """Queue URLs not queued before; new hosts start at once, busiest first."""
+        fresh: dict[str, list[str]] = defaultdict(list)
+        for url in urls:
+            if url not in self._seen:
+                self._seen.add(url)
+                fresh[_host_key(url)].append(url)
+        for key, batch in sorted(fresh.items(), key=lambda item: len(item[1]), reverse=True):
+            state = self._hosts.get(key)
+            if state is None:
+                state = self._hosts[key] = _HostQueue()
+            state.urls.extend(batch)
+            self.added += len(batch)
+            if state.task is None or state.task.done():
+                state.task = self._spawn(self._host(state))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None and self._failure is None:
+            self._failure = task.exception()
+
+    async def _host(self, state: _HostQueue) -> None:
+        async with self._open_hosts:
+            while state.urls:  # links added while the workers ran are picked up too
+                workers = min(len(state.urls), self.engine.settings.per_host)
+                await asyncio.gather(*(self._worker(state) for _ in range(workers)))
+
+    async def _worker(self, state: _HostQueue) -> None:
+        while state.urls:
+            await self._run(state.urls.popleft())
+
+    async def _run(self, url: str, deferrals: int = 0) -> None:
+        result, until = await self.engine._check(url)
+        now = time.monotonic()
+        if (
+            until is not None
+            and deferrals < MAX_DEFERRALS
+            and until - now <= MAX_DEFER
+            and (self.deadline is None or until < self.deadline)
+        ):
+            log.info("%s deferred for %.0f s (Retry-After)", url, until - now)
+            self._spawn(self._later(url, until, deferrals + 1))
+        else:
+            self.finished += 1
+            self.on_result(result)
+
+    async def _later(self, url: str, until: float, deferrals: int) -> None:
+        await asyncio.sleep(max(0.0, until - time.monotonic()))
+        await self._run(url, deferrals)
+
+    async def join(self) -> None:
+        """Wait until every queued link is checked (or the deadline passed)."""
+        try:
+            while self._tasks and self._failure is None:
+                wait = None if self.deadline is None else self.deadline - time.monotonic()
+                if wait is not None and wait <= 0:
+                    break
+                await asyncio.wait(
+                    set(self._tasks), timeout=wait, return_when=asyncio.FIRST_EXCEPTION
+                )
+        finally:
+            await self._cancel()
+        if self._failure is not None:
+            raise self._failure
+        if self.finished < self.added:
+            log.warning("deadline reached: %d of %d links checked", self.finished, self.added)
+
+    async def _cancel(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
 
 
 def _host_key(url: str) -> str:

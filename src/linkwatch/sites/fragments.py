@@ -64,6 +64,8 @@ async def check_external_fragments(
     results: Mapping[str, LinkResult],
     settings: Settings,
     network: Network,
+    *,
+    engine: Engine | None = None,
 ) -> list[Finding]:
     """``missing_fragment`` findings for fragments absent from the pages they point into.
 
@@ -74,8 +76,11 @@ async def check_external_fragments(
     wanted = fragment_links(documents, results)
     if not wanted:
         return []
-    async with Engine(settings, network) as engine:
+    if engine is not None:  # the run's engine: its politeness state covers these too
         pages = await asyncio.gather(*(engine.fetch(url) for url in wanted))
+    else:
+        async with Engine(settings, network) as own:
+            pages = await asyncio.gather(*(own.fetch(url) for url in wanted))
     findings: list[Finding] = []
     for (url, links), page in zip(wanted.items(), pages, strict=True):
         readable = page.failure is None and page.status == 200 and not page.truncated
