@@ -25,7 +25,13 @@ from . import suggest as suggest_mod
 from .checker import CheckQueue, Engine
 from .config import Settings
 from .enrich.arxiv import ArxivEnricher, arxiv_results
-from .enrich.github import GithubEnricher, RepoLookup, github_results, repo_key
+from .enrich.github import (
+    GithubEnricher,
+    RepoLookup,
+    github_results,
+    object_expressions,
+    repo_key,
+)
 from .enrich.wayback import find_snapshots, stored_snapshots
 from .extract import extract_file
 from .models import (
@@ -230,6 +236,7 @@ async def _enrich_and_check(
     on it."""
     by_repo: dict[str, list[str]] = {}
     by_owner: dict[str, list[str]] = {}
+    objects: dict[str, list[str]] = {}
     repos_wanted: set[tuple[str, str]] = set()
     for key in web:
         info = classify(key)
@@ -238,7 +245,9 @@ async def _enrich_and_check(
         if info.github_repo:
             repos_wanted.add((info.github_owner, info.github_repo))
             if key in due:
-                by_repo.setdefault(repo_key(info.github_owner, info.github_repo), []).append(key)
+                repo = repo_key(info.github_owner, info.github_repo)
+                by_repo.setdefault(repo, []).append(key)
+                objects.setdefault(repo, []).extend(object_expressions(key))
         elif info.github_kind == "org_or_user" and key in due:
             by_owner.setdefault(info.github_owner.lower(), []).append(key)
     arxiv_ids = _arxiv_ids(web)
@@ -262,13 +271,8 @@ async def _enrich_and_check(
         return {i: m for i, m in metas.items() if isinstance(m, PaperMeta)}
 
     async def github_links() -> RepoLookup:
-        lookup = await github.fetch_async(sorted(repos_wanted), sorted(by_owner))
-        answered = []
-        for result in github_results(by_repo, lookup, by_owner):
-            subpath = classify(result.url).github_kind in ("blob", "tree", "other")
-            if not (subpath and result.verdict is Verdict.ALIVE):  # a file may be gone
-                answered.append(result)
-        settle(answered, github_keys)
+        lookup = await github.fetch_async(sorted(repos_wanted), sorted(by_owner), objects)
+        settle(github_results(by_repo, lookup, by_owner), github_keys)
         return lookup
 
     async def title_search() -> dict[str, PaperMeta | None]:
