@@ -47,6 +47,8 @@ _CHUNK = 64 * 1024
 KEEPALIVE = 1.0  # seconds an idle connection is kept, plus twice the host spacing
 _DRAIN_LIMIT = 64 * 1024  # unwanted bodies up to this size are read to reuse the connection
 
+HTML_ONLY = "html"  # ``fetch(read_body=HTML_ONLY)``: read the body only of an HTML answer
+
 Validators = tuple[str | None, str | None]  # (ETag, Last-Modified) of the last check
 _deferrals: ContextVar[list[float] | None] = ContextVar("linkwatch_deferrals", default=None)
 
@@ -286,13 +288,14 @@ class Engine:
         url: str,
         method: str = "GET",
         headers: Mapping[str, str] | None = None,
-        read_body: bool = True,
+        read_body: bool | str = True,
         follow_redirects: bool = True,
     ) -> Page:
         """Request ``url`` politely, with retries and manual redirects; never raises for the net.
 
         The body of a GET is read up to ``Settings.body_cap`` (``truncated`` tells);
-        redirect responses' bodies are never read.
+        with ``read_body=HTML_ONLY`` only when the answer is HTML (a GET that may meet a
+        PDF costs no more than a HEAD). Redirect responses' bodies are never read.
         """
         started = time.monotonic()
         s = self.settings
@@ -339,7 +342,7 @@ class Engine:
         return page
 
     async def _request(
-        self, method: str, url: str, headers: dict[str, str], read_body: bool
+        self, method: str, url: str, headers: dict[str, str], read_body: bool | str
     ) -> _Hop:
         """One request with retries, backoff and the host's politeness."""
         s = self.settings
@@ -384,7 +387,7 @@ class Engine:
                 await asyncio.sleep(s.retry_backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
 
     async def _once(
-        self, method: str, url: str, headers: dict[str, str], read_body: bool, slot: Slot
+        self, method: str, url: str, headers: dict[str, str], read_body: bool | str, slot: Slot
     ) -> _Hop:
         assert self._session is not None, "use Engine as an async context manager"
         async with self._session.request(
@@ -392,6 +395,8 @@ class Engine:
         ) as resp:
             hop = _Hop(status=resp.status, headers=CIMultiDictProxy(CIMultiDict(resp.headers)))
             wants_body = read_body and method != "HEAD" and resp.status not in REDIRECT_STATUSES
+            if read_body == HTML_ONLY:
+                wants_body = wants_body and "html" in resp.headers.get("Content-Type", "html")
             if wants_body:
                 hop.body, hop.truncated = await _read_capped(resp, self.settings.body_cap)
             elif method != "HEAD" and 0 <= (resp.content_length or -1) <= _DRAIN_LIMIT:
