@@ -1,10 +1,11 @@
 """Benchmark: enrichment of 2,000 arXiv links and 1,000 GitHub repo links (issue 6).
 
 One ``linkwatch check`` run (``pipeline.run_check``, enrichment on, a GitHub token,
-a real SQLite store) against simweb's arXiv and GitHub APIs. The APIs answer 100
-papers or repositories per request and their answers are the liveness checks, so the
-targets are request counts taken from simweb's log: arXiv API requests =
-ceil(ids/100), no arxiv.org page fetches, GitHub GraphQL requests ≤ ceil(repos/100)
+a real SQLite store) against simweb's arXiv and GitHub APIs. arXiv answers as many
+papers per request as fit in a URL (about 530), GitHub 100 repositories, and their
+answers are the liveness checks, so the targets are request counts taken from
+simweb's log: arXiv API requests ≤ ceil(ids/500) (issue 15; issue 6 had ceil(ids/100)),
+no arxiv.org page fetches, GitHub GraphQL requests ≤ ceil(repos/100)
 + 2 and total requests ≤ 0.05 × links. Wall time and peak RSS (client and simulated
 servers share this process) are printed too; ``--arxiv-interval`` replaces arXiv's
 3 s rule, which production keeps.
@@ -329,11 +330,11 @@ async def run(args: argparse.Namespace) -> bool:
     with_repo = sum(1 for e in entries if e["github"])
     summary = outcome.report["summary"]
 
-    want_arxiv = math.ceil(args.papers / 100)
+    want_arxiv = math.ceil(args.papers / 500)
     max_graphql = math.ceil(args.repos / 100) + 2
     max_total = 0.05 * links
     checks = [
-        arxiv_api == want_arxiv,
+        arxiv_api <= want_arxiv,
         arxiv_pages == 0,
         graphql <= max_graphql,
         len(log) <= max_total,
@@ -348,7 +349,7 @@ async def run(args: argparse.Namespace) -> bool:
         f"enriched         {with_paper} papers, {with_repo} repos "
         f"[{verdict(checks[4])}: all of them]"
     )
-    print(f"arXiv API        {arxiv_api} requests [{verdict(checks[0])}: = {want_arxiv}]")
+    print(f"arXiv API        {arxiv_api} requests [{verdict(checks[0])}: ≤ {want_arxiv}]")
     print(f"arxiv.org pages  {arxiv_pages} [{verdict(checks[1])}: = 0]")
     print(f"GitHub GraphQL   {graphql} requests [{verdict(checks[2])}: ≤ {max_graphql}]")
     print(
@@ -357,7 +358,7 @@ async def run(args: argparse.Namespace) -> bool:
     )
     print(
         f"wall             {wall:.1f} s (arxiv_interval {args.arxiv_interval:g} s; production "
-        f"uses 3 s: +{(want_arxiv - 1) * (3 - args.arxiv_interval):.0f} s)"
+        f"uses 3 s: +{(arxiv_api - 1) * (3 - args.arxiv_interval):.0f} s)"
     )
     print(f"peak RSS         {rss_mb:.0f} MB (client and simulated servers in one process)")
     return all(checks)
