@@ -46,10 +46,6 @@ MAX_DEFERRALS = 2  # times one link is put back in the queue after a long Retry-
 _CHUNK = 64 * 1024
 KEEPALIVE = 1.0  # seconds an idle connection is kept, plus twice the host spacing
 _DRAIN_LIMIT = 64 * 1024  # unwanted bodies up to this size are read to reuse the connection
-# Hosts worked on at once per global request slot. A host waits out its spacing most of
-# the time, so with one host per slot a flat list (many hosts, few links each) ran at a
-# quarter of the pace its hosts allow; four keep the slots busy.
-HOSTS_PER_SLOT = 4
 
 HTML_ONLY = "html"  # ``fetch(read_body=HTML_ONLY)``: read the body only of an HTML answer
 
@@ -495,8 +491,8 @@ class CheckQueue:
 
     Each host gets ``per_host`` workers over its own queue, so a throttled host only
     slows its own links. Hosts are started busiest first (the busiest host's requests ×
-    spacing bounds the run) and at most ``HOSTS_PER_SLOT × concurrency`` at a time, which
-    bounds the open connections. A link whose host asked for a pause beyond the cap is checked
+    spacing bounds the run) and at most ``concurrency`` at a time, which bounds the open
+    connections. A link whose host asked for a pause beyond the cap is checked
     again once the pause is over (if that is within ``MAX_DEFER`` and the deadline).
     At ``deadline`` (``time.monotonic()``) unfinished checks are cancelled.
     """
@@ -513,7 +509,7 @@ class CheckQueue:
         self._hosts: dict[str, _HostQueue] = {}
         self._seen: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._open_hosts = asyncio.Semaphore(max(1, engine.settings.concurrency * HOSTS_PER_SLOT))
+        self._open_hosts = asyncio.Semaphore(max(1, engine.settings.concurrency))
         self._failure: BaseException | None = None
         self.added = 0
         self.finished = 0
