@@ -511,3 +511,22 @@ async def test_pipeline_fetches_no_github_page_for_files_the_api_settled(simweb,
     assert set(pages) <= {"/octo/tools/blob/master/README.md"} and pages
     assert not web_.requests("raw.githubusercontent.com")
     assert len(web_.requests(API, "/graphql")) == 1
+
+
+async def test_pipeline_with_a_rejected_token_stops_its_page_checks_and_says_so(
+    simweb, tmp_path
+):
+    sim = _sim()
+    web_ = await simweb(
+        Scenario()
+        .mount(API, sim.handle)
+        .host("github.com", default=b.ok(title="GitHub"))
+        .host("slow.example", default=b.slow(5.0))
+    )
+    listing = tmp_path / "README.md"
+    listing.write_text(PIPELINE_LIST + "- Slow [[site](https://slow.example/a)]\n", "utf-8")
+    settings = _pipeline_settings(tmp_path, web_.direct_base(API), "ghp_wrong")
+    started = time.monotonic()
+    with pytest.raises(GithubAuthError):
+        await run_check([listing], settings, web_.network())
+    assert time.monotonic() - started < 4  # the slow page check was cancelled, not awaited

@@ -581,13 +581,14 @@ class CheckQueue:
                     set(self._tasks), timeout=wait, return_when=asyncio.FIRST_EXCEPTION
                 )
         finally:
-            await self._cancel()
+            await self.cancel()
         if self._failure is not None:
             raise self._failure
         if self.finished < self.added:
             log.warning("deadline reached: %d of %d links checked", self.finished, self.added)
 
-    async def _cancel(self) -> None:
+    async def cancel(self) -> None:
+        """Stop every check in progress (an API failed, Ctrl-C); what finished stays."""
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
