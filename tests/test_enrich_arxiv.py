@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import re
 import time
 from collections.abc import AsyncIterator
@@ -17,6 +16,7 @@ from aiohttp import web
 
 from linkwatch.config import Settings
 from linkwatch.enrich.arxiv import (
+    MAX_URL,
     ArxivEnricher,
     Invalid,
     Unknown,
@@ -181,13 +181,15 @@ async def test_example_list_is_enriched(api: Api):
     assert agent == Settings().user_agent
 
 
-async def test_2000_ids_take_ceil_n_over_100_requests_and_no_page_fetches(api: Api):
+async def test_2000_ids_take_as_few_requests_as_urls_allow_and_no_page_fetches(api: Api):
     ids = [f"2101.{i:05d}" for i in range(2000)]
     metas = await ArxivEnricher(api.settings()).fetch_async(ids)
     assert all(isinstance(m, PaperMeta) for m in metas.values()) and len(metas) == 2000
     queries = api.queries()
-    assert len(queries) == math.ceil(2000 / 100)
-    assert all(len(q["id_list"][0].split(",")) <= 100 for q in queries)
+    assert len(queries) == 4  # about 530 ids per URL of at most MAX_URL characters
+    requests = api.web.requests(API, "/api/query")
+    assert all(len(api.url) + 1 + len(r.query) <= MAX_URL for r in requests)
+    assert sum(len(q["id_list"][0].split(",")) for q in queries) == 2000
     assert {r.host for r in api.web.log} == {API}  # nothing fetched from arxiv.org pages
 
 
@@ -292,7 +294,7 @@ async def test_requests_are_spaced_across_fetches_and_searches(api: Api):
     )
     await enricher.fetch_async(["1709.01507"])
     times = [r.t for r in api.web.requests(API, "/api/query")]
-    assert len(times) == 5
+    assert len(times) == 3  # 250 ids in one id_list request, one search, one more fetch
     gaps = [b - a for a, b in pairwise(times)]
     assert min(gaps) >= interval - 0.005, gaps
     assert api.web.max_concurrency(API) == 1
@@ -354,3 +356,31 @@ async def test_a_simulated_network_routes_the_default_api_url_and_never_leaves_l
         elsewhere = Settings(arxiv_api_url="https://arxiv.example.org/api/query", max_retries=0)
         refused = await ArxivEnricher(elsewhere, api.web.network()).fetch_async(["1709.01507"])
         assert refused["1709.01507"] == Unknown("arXiv API unreachable", ErrorCode.CONNECT)
+
+
+async def test_title_searches_share_one_or_query_and_match_exactly_here(api: Api):
+    enricher = ArxivEnricher(api.settings())
+    titles = [
+        f"[CTFM] {SCA_CNN} (CVPR)",
+        "Synthetic paper number 7",
+        "Synthetic paper number 7: revisited",  # found by the phrase, but not this title
+        "A paper arXiv never had",
+    ]
+    hits = await enricher.search_titles_async(titles)
+    (query,) = api.queries()
+    assert query["search_query"][0].count(" OR ") == 3
+    assert int(query["max_results"][0]) == 4 * 5
+    assert hits[titles[0]].arxiv_id == "1611.05594"  # type: ignore[union-attr]
+    assert hits[titles[1]].title == "Synthetic paper number 7"  # type: ignore[union-attr]
+    assert hits[titles[2]] is None and hits[titles[3]] is None
+
+
+async def test_a_title_crowded_out_of_a_full_answer_is_searched_alone(api: Api):
+    enricher = ArxivEnricher(api.settings())
+    # "Synthetic paper number" matches 2,000 papers, filling the shared answer
+    hits = await enricher.search_titles_async(["Synthetic paper number", SCA_CNN])
+    queries = [q["search_query"][0] for q in api.queries()]
+    assert len(queries) == 2 and " OR " in queries[0]
+    assert queries[1] == 'ti:"Synthetic paper number"'  # the unmatched title, alone
+    assert hits[SCA_CNN].arxiv_id == "1611.05594"  # type: ignore[union-attr]
+    assert hits["Synthetic paper number"] is None

@@ -23,6 +23,7 @@ from linkwatch.enrich.github import (
     RepoLookup,
     build_query,
     github_results,
+    object_expressions,
     repo_key,
 )
 from linkwatch.models import ErrorCode, RedirectKind, Verdict
@@ -413,3 +414,119 @@ async def test_pipeline_over_budget_checks_pages_and_reports_the_reset(simweb, t
     assert verdicts == {"alive"}
     assert len(web_.requests("github.com")) == 20  # the rest were checked as pages
     assert any("budget resets at" in note for note in outcome.notes)
+
+
+def test_object_expressions_try_refs_with_slashes():
+    assert object_expressions("https://github.com/o/r/blob/main/a/b.py") == [
+        "main:a/b.py",
+        "main",
+        "main/a:b.py",
+        "main/a",
+    ]
+    assert object_expressions("https://github.com/o/r/tree/main") == ["main"]
+    assert object_expressions("https://raw.githubusercontent.com/o/r/v1/x.txt") == [
+        "v1:x.txt",
+        "v1",
+    ]
+    assert object_expressions("https://github.com/o/r/issues/3") == []
+    assert object_expressions("https://github.com/o/r") == []
+
+
+async def test_file_and_folder_links_are_settled_by_the_graphql_batch(simweb):
+    sim = SimGitHub()
+    sim.add_token(TOKEN)
+    sim.add_repo("octo/tools")
+    sim.add_files("octo/tools", ["README.md", "src/core.py"])
+    sim.add_files("octo/tools", ["notes.md"], ref="release/v2")
+    sim.add_repo("octo/old")
+    sim.add_files("octo/old", ["main.py"])
+    sim.rename("octo/old", "octo/new")
+    _, base = await _serve(simweb, sim.handle)
+    urls = {
+        "file": "https://github.com/octo/tools/blob/main/README.md",
+        "folder": "https://github.com/octo/tools/tree/main/src",
+        "branch": "https://github.com/octo/tools/tree/release/v2",
+        "slashed": "https://github.com/octo/tools/blob/release/v2/notes.md",
+        "gone": "https://github.com/octo/tools/blob/main/deleted.py",
+        "raw": "https://raw.githubusercontent.com/octo/tools/main/src/core.py",
+        "raw_folder": "https://raw.githubusercontent.com/octo/tools/main/src",
+        "unknown_ref": "https://github.com/octo/tools/blob/master/README.md",
+        "renamed": "https://github.com/octo/old/blob/main/main.py",
+        "issue": "https://github.com/octo/tools/issues/1",
+    }
+    by_repo: dict[str, list[str]] = {}
+    objects: dict[str, list[str]] = {}
+    for url in urls.values():
+        key = repo_key(*url.split("/")[3:5])
+        by_repo.setdefault(key, []).append(url)
+        objects.setdefault(key, []).extend(object_expressions(url))
+    lookup = await GithubEnricher(_settings(base, TOKEN)).fetch_async(
+        [("octo", "tools"), ("octo", "old")], [], objects
+    )
+    assert _api_requests(_, "/graphql") == 1
+    results = {r.url: r for r in github_results(by_repo, lookup)}
+    verdict = {name: results[u].verdict if u in results else None for name, u in urls.items()}
+    assert verdict == {
+        "file": Verdict.ALIVE,
+        "folder": Verdict.ALIVE,
+        "branch": Verdict.ALIVE,
+        "slashed": Verdict.ALIVE,
+        "gone": Verdict.DEAD,
+        "raw": Verdict.ALIVE,
+        "raw_folder": Verdict.DEAD,
+        "unknown_ref": None,  # maybe a renamed branch: github.com will tell
+        "renamed": Verdict.REDIRECT,
+        "issue": None,  # not a file: checked as a page
+    }
+    assert results[urls["gone"]].reason == "GitHub: no file or folder deleted.py on main"
+    assert results[urls["renamed"]].final_url == "https://github.com/octo/new/blob/main/main.py"
+
+
+async def test_pipeline_fetches_no_github_page_for_files_the_api_settled(simweb, tmp_path):
+    sim = SimGitHub()
+    sim.add_token(TOKEN)
+    sim.add_repo("octo/tools")
+    sim.add_files("octo/tools", ["README.md", "src/core.py"])
+    links = {
+        "https://github.com/octo/tools/blob/main/README.md": "alive",
+        "https://github.com/octo/tools/tree/main/src": "alive",
+        "https://raw.githubusercontent.com/octo/tools/main/src/core.py": "alive",
+        "https://github.com/octo/tools/blob/main/gone.py": "dead",
+        "https://github.com/octo/tools/blob/master/README.md": "alive",  # the page says
+    }
+    web_ = await simweb(
+        Scenario()
+        .mount(API, sim.handle)
+        .host("github.com", default=b.ok(title="GitHub"))
+        .host("raw.githubusercontent.com", default=b.ok(title="raw"))
+    )
+    listing = tmp_path / "README.md"
+    lines = ["# Files", ""] + [f"- Item {i} [[code]({u})]" for i, u in enumerate(links)]
+    listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = _pipeline_settings(tmp_path, web_.direct_base(API), TOKEN, reference_hosts=[])
+    outcome = await run_check([listing], settings, web_.network())
+    verdicts = {item["url"]: item["verdict"] for item in outcome.report["links"]}
+    assert verdicts == links
+    pages = [r.path for r in web_.requests("github.com")]
+    assert set(pages) <= {"/octo/tools/blob/master/README.md"} and pages
+    assert not web_.requests("raw.githubusercontent.com")
+    assert len(web_.requests(API, "/graphql")) == 1
+
+
+async def test_pipeline_with_a_rejected_token_stops_its_page_checks_and_says_so(
+    simweb, tmp_path
+):
+    sim = _sim()
+    web_ = await simweb(
+        Scenario()
+        .mount(API, sim.handle)
+        .host("github.com", default=b.ok(title="GitHub"))
+        .host("slow.example", default=b.slow(5.0))
+    )
+    listing = tmp_path / "README.md"
+    listing.write_text(PIPELINE_LIST + "- Slow [[site](https://slow.example/a)]\n", "utf-8")
+    settings = _pipeline_settings(tmp_path, web_.direct_base(API), "ghp_wrong")
+    started = time.monotonic()
+    with pytest.raises(GithubAuthError):
+        await run_check([listing], settings, web_.network())
+    assert time.monotonic() - started < 4  # the slow page check was cancelled, not awaited

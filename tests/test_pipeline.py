@@ -241,3 +241,41 @@ async def test_a_redirect_that_moved_elsewhere_is_followed_again(simweb, tmp_pat
     sc.host("newer.example", default=b.not_found())
     third = await run_check([listing], settings_for(tmp_path, ttl_alive=0), web.network())
     assert by_url(third.report)["https://old.example/paper"]["verdict"] == "dead"
+
+
+async def test_api_leftovers_are_checked_while_arxiv_is_still_busy(simweb, tmp_path: Path):
+    """One queue for the run: a file link the GitHub API could not settle is fetched as a
+    page as soon as the GitHub answer is in, not after arXiv's spaced title search."""
+    from linkwatch.simweb.arxiv_api import SimArxiv, example_papers
+    from linkwatch.simweb.github_api import SimGitHub
+
+    github = SimGitHub()
+    github.add_token("t0ken-for-tests", "bot")
+    github.add_repo("octo/tools")
+    sc = base_scenario()
+    sc.mount("api.github.com", github.handle)
+    sc.mount("export.arxiv.org", SimArxiv(example_papers()).handle)
+    sc.host("github.com", default=b.ok(title="GitHub"))
+    web = await simweb(sc)
+    listing = tmp_path / "README.md"
+    listing.write_text(
+        "# L\n\n- SE [[paper](https://arxiv.org/abs/1709.01507)]\n"
+        "- Some Unknown Paper Title [[paper](https://papers.example/good.pdf)]\n"
+        "- Tool [[code](https://github.com/octo/tools/blob/renamed-branch/README.md)]\n",
+        encoding="utf-8",
+    )
+    settings = settings_for(
+        tmp_path,
+        enrich=True,
+        arxiv_api_url=web.direct_base("export.arxiv.org") + "/api/query",
+        arxiv_interval=1.5,
+        github_api_url=web.direct_base("api.github.com"),
+        github_token="t0ken-for-tests",
+    )
+    outcome = await run_check([listing], settings, web.network())
+    tool = by_url(outcome.report)["https://github.com/octo/tools/blob/renamed-branch/README.md"]
+    assert tool["verdict"] == "alive"
+    arxiv = [r.t for r in web.requests("export.arxiv.org")]
+    assert len(arxiv) == 2  # the id lookup, then 1.5 s later the title search
+    [page] = [r.t for r in web.requests("github.com")]
+    assert page < arxiv[1]

@@ -285,3 +285,34 @@ def test_example_repos_cover_every_repository_of_the_bundled_list():
             assert sim.resolve(f"{owner}/{name}") is not None, (owner, name)
     assert sim.owners["hrnet"]["type"] == "Organization"
     assert sim.repos["hujie-frank/senet"]["archived"] is True
+
+
+async def test_graphql_object_expression_answers_blob_tree_commit_or_null(simweb):
+    sim = SimGitHub()
+    sim.add_token(TOKEN)
+    sim.add_repo("octo/tools", default_branch="main")
+    sim.add_files("octo/tools", ["README.md", "src/pkg/core.py"])
+    sim.add_files("octo/tools", ["docs/guide.md"], ref="release/v2")
+    sim.rename("octo/tools", "octo/toolbox")
+    base = await _serve(simweb, sim)
+    query = """query {
+  a0: repository(owner: "octo", name: "tools") {
+    o0: object(expression: "main:README.md") { __typename ... on Blob { byteSize } }
+    o1: object(expression: "main:src/pkg") { __typename }
+    o2: object(expression: "main:nothing.txt") { __typename }
+    o3: object(expression: "main") { __typename }
+    o4: object(expression: "gone:README.md") { __typename }
+    o5: object(expression: "release/v2:docs/guide.md") { __typename }
+    o6: object(expression: "HEAD:src/pkg/core.py") { __typename oid }
+  }
+}"""
+    auth = {"Authorization": f"bearer {TOKEN}"}
+    status, _, data = await _get(f"{base}/graphql", auth, "POST", {"query": query})
+    assert status == 200 and "errors" not in data  # GitHub: a missing object is null, no error
+    node = data["data"]["a0"]
+    assert node["o0"] == {"__typename": "Blob", "byteSize": 1024}
+    assert node["o1"] == {"__typename": "Tree"}
+    assert node["o2"] is None and node["o4"] is None
+    assert node["o3"] == {"__typename": "Commit"}
+    assert node["o5"] == {"__typename": "Blob"}
+    assert node["o6"]["__typename"] == "Blob" and re.fullmatch(r"[0-9a-f]{40}", node["o6"]["oid"])

@@ -205,3 +205,26 @@ async def test_a_shell_that_carries_its_url_in_tags_is_not_an_error_page(simweb)
     )
     assert [r.verdict for r in results] == [Verdict.ALIVE, Verdict.ALIVE]
     assert len(probes(web, "spa.example.io")) == 1  # the probe was made, and did not decide
+async def test_one_request_per_page_once_the_hosts_probe_is_known(simweb) -> None:
+    """A host whose probe answered 200 gets GET alone (no HEAD first); an honest host
+    gets HEAD alone; a PDF met by such a GET is not read."""
+    scenario = (
+        Scenario()
+        .host("blog.example.org", default=b.ok(title="Blog"))  # 200 for any path
+        .host("notes.example.net")  # 404 for unknown paths
+    )
+    article = "<p>" + "A note long enough not to be a redirect stub. " * 60 + "</p>"
+    for i in range(5):  # pages over 2 KB: no client-side redirect stub to read them for
+        page = f"<html><head><title>Note {i}</title></head><body>{article}</body></html>"
+        scenario.route(f"{NOTES}/note/{i}", b.ok(body=page, content_type="text/html"))
+    web = await simweb(scenario)
+    settings = Settings(allow_private=True, host_spacing=0.0, per_host=1)
+    urls = [f"{BLOG}/post/{i}" for i in range(5)] + [f"{BLOG}/paper.pdf"]
+    urls += [f"{NOTES}/note/{i}" for i in range(5)]
+    results = await check_urls(urls, settings, web.network())
+    assert {r.verdict for r in results} == {Verdict.ALIVE}
+    blog = [(r.method, r.path) for r in web.requests("blog.example.org")]
+    assert blog[0] == ("HEAD", "/post/0") and blog[1][1].startswith("/linkwatch-probe-")
+    assert blog[2:] == [("GET", f"/post/{i}") for i in range(5)] + [("GET", "/paper.pdf")]
+    notes = [r.method for r in web.requests("notes.example.net")]
+    assert notes == ["HEAD", "GET"] + ["HEAD"] * 4  # the probe, then HEAD alone

@@ -3,8 +3,9 @@
 ``Engine.fetch`` does the network work and never raises for network trouble: a
 ``Page`` carries either a response or the mapped ``(ErrorCode, reason)``. Turning a
 page into a verdict is the job of the site rules (``linkwatch.sites``); the generic
-rule does HEAD→GET. ``check_urls`` runs a whole list with per-host workers so a
-slow or throttled host never stalls the others.
+rule does HEAD→GET. ``CheckQueue`` runs a run's links with per-host workers so a
+slow or throttled host never stalls the others, and takes more links while it runs;
+``check_urls`` is the one-shot form with an engine of its own.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import socket
 import ssl
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -53,6 +54,8 @@ MAX_DEFERRALS = 2  # times one link is put back in the queue after a long Retry-
 _CHUNK = 64 * 1024
 KEEPALIVE = 1.0  # seconds an idle connection is kept, plus twice the host spacing
 _DRAIN_LIMIT = 64 * 1024  # unwanted bodies up to this size are read to reuse the connection
+
+HTML_ONLY = "html"  # ``fetch(read_body=HTML_ONLY)``: read the body only of an HTML answer
 
 Validators = tuple[str | None, str | None]  # (ETag, Last-Modified) of the last check
 _deferrals: ContextVar[list[float] | None] = ContextVar("linkwatch_deferrals", default=None)
@@ -291,18 +294,19 @@ class Engine:
         url: str,
         method: str = "GET",
         headers: Mapping[str, str] | None = None,
-        read_body: bool = True,
+        read_body: bool | str = True,
         follow_redirects: bool = True,
     ) -> Page:
         """Request ``url`` politely, with retries and manual redirects; never raises for the net.
 
         The body of a GET is read up to ``Settings.body_cap`` (``truncated`` tells);
-        redirect responses' bodies are never read. Following redirects includes the
-        client-side ones of small HTML pages (``redirects.client_redirect``); both count
-        toward ``max_redirects``. Cookies set along the chain are sent back along it
-        (one jar per fetch, never shared between links), so a server that answers 302 +
-        Set-Cookie to itself until the cookie comes back is no loop: a loop is the same
-        URL asked again with the same cookies.
+        redirect responses' bodies are never read; with ``read_body=HTML_ONLY`` the body
+        is read only when the answer is HTML (a GET that may meet a PDF costs no more than
+        a HEAD). Following redirects includes the client-side ones of small HTML pages
+        (``redirects.client_redirect``); both count toward ``max_redirects``. Cookies set
+        along the chain are sent back along it (one jar per fetch, never shared between
+        links), so a server that answers 302 + Set-Cookie to itself until the cookie comes
+        back is no loop: a loop is the same URL asked again with the same cookies.
         """
         started = time.monotonic()
         s = self.settings
@@ -365,7 +369,7 @@ class Engine:
         method: str,
         url: str,
         headers: dict[str, str],
-        read_body: bool,
+        read_body: bool | str,
         jar: aiohttp.CookieJar | None = None,
     ) -> _Hop:
         """One request with retries, backoff and the host's politeness.
@@ -457,7 +461,7 @@ class Engine:
         method: str,
         url: str,
         headers: dict[str, str],
-        read_body: bool,
+        read_body: bool | str,
         slot: Slot,
         answered: list[int],
         cookies: BaseCookie[str] | None = None,
@@ -488,6 +492,8 @@ class Engine:
             hop = _Hop(status=resp.status, headers=CIMultiDictProxy(CIMultiDict(resp.headers)))
             hop.cookies = resp.cookies
             wants_body = read_body and method != "HEAD" and resp.status not in REDIRECT_STATUSES
+            if read_body == HTML_ONLY:
+                wants_body = wants_body and "html" in resp.headers.get("Content-Type", "html")
             if wants_body:
                 hop.body, hop.truncated = await _read_capped(resp, self.settings.body_cap)
             elif method != "HEAD" and 0 <= (resp.content_length or -1) <= _DRAIN_LIMIT:
@@ -572,89 +578,173 @@ async def check_urls(
     get_first: Iterable[str] = (),
     known_redirects: Mapping[str, LinkResult] | None = None,
 ) -> list[LinkResult]:
-    """Check every distinct URL; results in input order.
+    """Check every distinct URL with an engine of its own; results in input order.
 
-    Each host gets ``per_host`` workers over its own queue, so a throttled host only
-    slows its own links. Hosts are taken busiest first (the busiest host's requests ×
-    spacing bounds the run) and at most ``concurrency`` at a time, which bounds the
-    open connections. A link whose host asked for a pause beyond the cap is checked
-    again once the pause is over (if that is within ``MAX_DEFER`` and the deadline).
-    ``deadline`` (``time.monotonic()``) stops *starting* checks; checks in flight then
-    finish (each is bounded by its timeouts × attempts), so a link that needs a full
-    check is judged on the night it is reached, never cancelled for ever. Hosts go
-    stalest first (the order of ``urls``) and the stalest link starts whatever the
-    time, so every night makes progress. Links not started are absent.
+    A whole run shares one engine and one ``CheckQueue`` instead (see ``pipeline``).
+    ``deadline`` (``time.monotonic()``) stops the run: unfinished links are absent.
     """
     distinct = list(dict.fromkeys(urls))
-    queues: dict[str, deque[str]] = defaultdict(deque)
-    for url in distinct:
-        queues[_host_key(url)].append(url)
     results: dict[str, LinkResult] = {}
+
+    def finish(result: LinkResult) -> None:
+        results[result.url] = result
+        if on_result is not None:
+            on_result(result)
 
     async with Engine(settings, network) as engine:
         engine.validators.update(validators or {})
         engine.get_first.update(get_first)
         engine.known_redirects.update(known_redirects or {})
-
-        def finish(result: LinkResult) -> None:
-            results[result.url] = result
-            if on_result is not None:
-                on_result(result)
-
-        async def run(url: str, tg: asyncio.TaskGroup, deferrals: int = 0) -> None:
-            result, until = await engine._check(url)
-            now = time.monotonic()
-            if (
-                until is not None
-                and deferrals < MAX_DEFERRALS
-                and until - now <= MAX_DEFER
-                and (deadline is None or until < deadline)
-            ):
-                log.info("%s deferred for %.0f s (Retry-After)", url, until - now)
-                tg.create_task(later(url, until, tg, deferrals + 1))
-            else:
-                finish(result)
-
-        async def later(url: str, until: float, tg: asyncio.TaskGroup, deferrals: int) -> None:
-            await asyncio.sleep(max(0.0, until - time.monotonic()))
-            await run(url, tg, deferrals)
-
-        def in_time() -> bool:
-            return deadline is None or time.monotonic() < deadline
-
-        async def worker(queue: deque[str], tg: asyncio.TaskGroup, first: bool) -> None:
-            while queue and (first or in_time()):
-                first = False
-                await run(queue.popleft(), tg)
-
-        open_hosts = asyncio.Semaphore(max(1, settings.concurrency))
-
-        async def host(queue: deque[str], tg: asyncio.TaskGroup) -> None:
-            async with open_hosts, asyncio.TaskGroup() as workers:  # one fails: all stop
-                first = in_time() or queue[0] == first_url  # the stalest link always starts
-                own = engine.host(_host_key(queue[0])) if queue else None
-                per_host = own.per_host if own and own.per_host else settings.per_host
-                for _ in range(min(len(queue), per_host)):
-                    workers.create_task(worker(queue, tg, first))
-
-        first_url = distinct[0] if distinct else ""
-        order = {url: i for i, url in enumerate(distinct)}
-        hosts = sorted(  # under a deadline the stalest host first, else the busiest
-            queues.values(),
-            key=(lambda q: order[q[0]]) if deadline is not None else (lambda q: -len(q)),
-        )
-        loop = asyncio.get_running_loop()
-        # a safety net only: checks in flight at the deadline are bounded by their timeouts
-        when = None if deadline is None else loop.time() + (deadline - time.monotonic())
-        if when is not None:
-            when += 2 * settings.timeout * (settings.max_retries + 1) + settings.retry_after_cap
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout_at(when), asyncio.TaskGroup() as tg:
-                for queue in hosts:
-                    tg.create_task(host(queue, tg))
-        if len(results) < len(distinct):
-            log.warning("deadline reached: %d of %d links checked", len(results), len(distinct))
+        queue = CheckQueue(engine, finish, deadline)
+        queue.add(distinct)
+        await queue.join()
     return [results[url] for url in distinct if url in results]
+
+
+@dataclass(slots=True)
+class _HostQueue:
+    key: str = ""
+    urls: deque[str] = field(default_factory=deque)
+    task: asyncio.Task[None] | None = None
+
+
+class CheckQueue:
+    """The run's page checks: per-host queues over one engine, open for new links until
+    ``join`` returns, so links the APIs could not settle join while pages are checked.
+
+    Each host gets ``per_host`` workers (its ``[hosts]`` setting, else the run's) over its
+    own queue, so a throttled host only slows its own links. Hosts are started busiest
+    first (the busiest host's requests × spacing bounds the run) and at most
+    ``concurrency`` at a time, which bounds the open connections. A link whose host asked
+    for a pause beyond the cap is checked again once the pause is over (if that is within
+    ``MAX_DEFER`` and the deadline).
+
+    ``deadline`` (``time.monotonic()``) stops *starting* checks; checks in flight then
+    finish (each is bounded by its timeouts × attempts), so a link that needs a full
+    check is judged on the night it is reached, never cancelled for ever. Under a
+    deadline hosts go stalest first (the order links are added in) and the stalest link
+    starts whatever the time, so every night makes progress. Links not started are absent.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        on_result: Callable[[LinkResult], None],
+        deadline: float | None = None,
+    ) -> None:
+        self.engine = engine
+        self.on_result = on_result
+        self.deadline = deadline
+        self._hosts: dict[str, _HostQueue] = {}
+        self._seen: set[str] = set()
+        self._first: str | None = None  # the stalest link: it starts even past the deadline
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._open_hosts = asyncio.Semaphore(max(1, engine.settings.concurrency))
+        self._failure: BaseException | None = None
+        self.added = 0
+        self.finished = 0
+
+    def add(self, urls: Iterable[str]) -> None:
+        """Queue URLs not queued before; new hosts start at once (busiest first, or
+        stalest first under a deadline)."""
+        fresh: dict[str, list[str]] = defaultdict(list)
+        for url in urls:
+            if url not in self._seen:
+                self._seen.add(url)
+                self._first = self._first or url
+                fresh[_host_key(url)].append(url)
+        batches = list(fresh.items())  # insertion order: the stalest host first
+        if self.deadline is None:
+            batches.sort(key=lambda item: len(item[1]), reverse=True)
+        for key, batch in batches:
+            state = self._hosts.get(key)
+            if state is None:
+                state = self._hosts[key] = _HostQueue(key)
+            state.urls.extend(batch)
+            self.added += len(batch)
+            if state.task is None or state.task.done():
+                state.task = self._spawn(self._host(state))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None and self._failure is None:
+            self._failure = task.exception()
+
+    def _in_time(self) -> bool:
+        return self.deadline is None or time.monotonic() < self.deadline
+
+    async def _host(self, state: _HostQueue) -> None:
+        own = self.engine.host(state.key)
+        per_host = own.per_host if own and own.per_host else self.engine.settings.per_host
+        async with self._open_hosts:
+            while state.urls and (self._in_time() or state.urls[0] == self._first):
+                # links added while the workers ran are picked up too
+                first = state.urls[0] == self._first
+                workers = min(len(state.urls), per_host)
+                await asyncio.gather(
+                    *(self._worker(state, first and i == 0) for i in range(workers))
+                )
+
+    async def _worker(self, state: _HostQueue, first: bool) -> None:
+        while state.urls and (first or self._in_time()):
+            first = False
+            await self._run(state.urls.popleft())
+
+    async def _run(self, url: str, deferrals: int = 0) -> None:
+        result, until = await self.engine._check(url)
+        now = time.monotonic()
+        if (
+            until is not None
+            and deferrals < MAX_DEFERRALS
+            and until - now <= MAX_DEFER
+            and (self.deadline is None or until < self.deadline)
+        ):
+            log.info("%s deferred for %.0f s (Retry-After)", url, until - now)
+            self._spawn(self._later(url, until, deferrals + 1))
+        else:
+            self.finished += 1
+            self.on_result(result)
+
+    async def _later(self, url: str, until: float, deferrals: int) -> None:
+        await asyncio.sleep(max(0.0, until - time.monotonic()))
+        await self._run(url, deferrals)
+
+    async def join(self) -> None:
+        """Wait until every queued link is checked, or, past the deadline, until the checks
+        in flight finish. A safety net only cancels what still runs a full check's time
+        (timeout × attempts, twice, plus the Retry-After cap) after the deadline."""
+        s = self.engine.settings
+        cutoff = None
+        if self.deadline is not None:
+            cutoff = self.deadline + 2 * s.timeout * (s.max_retries + 1) + s.retry_after_cap
+        try:
+            while self._tasks and self._failure is None:
+                wait = None if cutoff is None else cutoff - time.monotonic()
+                if wait is not None and wait <= 0:
+                    break
+                await asyncio.wait(
+                    set(self._tasks), timeout=wait, return_when=asyncio.FIRST_EXCEPTION
+                )
+        finally:
+            await self.cancel()
+        if self._failure is not None:
+            raise self._failure
+        if self.finished < self.added:
+            log.warning("deadline reached: %d of %d links checked", self.finished, self.added)
+
+    async def cancel(self) -> None:
+        """Stop every check in progress (an API failed, Ctrl-C); what finished stays."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
 
 
 def _host_key(url: str) -> str:

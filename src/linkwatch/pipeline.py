@@ -26,11 +26,17 @@ from urllib.parse import urlsplit
 from . import interrupt
 from . import suggest as suggest_mod
 from .changes import ChangeScope
-from .checker import Engine, check_urls
+from .checker import CheckQueue, Engine
 from .config import SECRET_KEYS, Settings
 from .enrich import Enrichment
 from .enrich.arxiv import ArxivEnricher, arxiv_results
-from .enrich.github import GithubEnricher, github_results, repo_key
+from .enrich.github import (
+    GithubEnricher,
+    RepoLookup,
+    github_results,
+    object_expressions,
+    repo_key,
+)
 from .enrich.s2 import S2Enricher
 from .enrich.wayback import WaybackEnricher
 from .errors import CannotJudge, OutputError
@@ -216,24 +222,18 @@ class _Recorder:
         return list(self.recorded.values()) + self.pending + self.held
 
 
-async def _enrich_arxiv(
-    enricher: ArxivEnricher,
-    due: dict[str, None],
-    all_web: dict[str, Link],
-    documents: list[Document],
-) -> tuple[dict[str, PaperMeta], dict[str, PaperMeta], list[LinkResult]]:
-    """arXiv API answers for every arXiv link (liveness of the due ones) and title search
-    for paper entries that have no arXiv link."""
-    ids_by_url = {}
-    for key in all_web:
+def _arxiv_ids(keys: Iterable[str]) -> dict[str, str]:
+    """arXiv link (normal form) → its id, for the links that name one."""
+    ids = {}
+    for key in keys:
         info = classify(key)
         if info.arxiv_id:
-            ids_by_url[key] = info.arxiv_id
-    metas = await enricher.fetch_async(sorted(set(ids_by_url.values())))
-    due_ids = {k: v for k, v in ids_by_url.items() if k in due}
-    results = arxiv_results(due_ids, metas)
-    papers = {i: m for i, m in metas.items() if isinstance(m, PaperMeta)}
+            ids[key] = info.arxiv_id
+    return ids
 
+
+def _search_titles(documents: list[Document]) -> list[str]:
+    """Titles of paper entries that have no arXiv link: arXiv title search may find them."""
     titles = []
     for doc in documents:
         for entry in doc.entries:
@@ -242,8 +242,7 @@ async def _enrich_arxiv(
             )
             if not has_arxiv and any(link.kind.value == "paper" for link in entry.links):
                 titles.append(entry.title)
-    hits = await enricher.search_titles_async(titles) if titles else {}
-    return papers, {t: m for t, m in hits.items() if m is not None}, results
+    return titles
 
 
 async def _enrich_and_check(
@@ -253,13 +252,15 @@ async def _enrich_and_check(
     settings: Settings,
     network: Network,
     store: Store,
-    on_result: Callable[[LinkResult], None],
-    deadline: float | None,
+    queue: CheckQueue,
 ) -> Enrichment:
-    """Pages are checked while the arXiv and GitHub APIs answer for their links; links
-    the APIs could not settle (budget, failures, file paths in repos) become pages too."""
+    """Pages go into the queue at once while the arXiv and GitHub APIs answer for their
+    links; each API's unsettled links (budget, failures, unresolved refs) join the same
+    queue as soon as that API has answered. Title search settles no link: nothing waits
+    on it."""
     by_repo: dict[str, list[str]] = {}
     by_owner: dict[str, list[str]] = {}
+    objects: dict[str, list[str]] = {}
     repos_wanted: set[tuple[str, str]] = set()
     for key in web:
         info = classify(key)
@@ -268,41 +269,48 @@ async def _enrich_and_check(
         if info.github_repo:
             repos_wanted.add((info.github_owner, info.github_repo))
             if key in due:
-                by_repo.setdefault(repo_key(info.github_owner, info.github_repo), []).append(key)
+                repo = repo_key(info.github_owner, info.github_repo)
+                by_repo.setdefault(repo, []).append(key)
+                objects.setdefault(repo, []).extend(object_expressions(key))
         elif info.github_kind == "org_or_user" and key in due:
             by_owner.setdefault(info.github_owner.lower(), []).append(key)
-    api_keys = {k for k in due if classify(k).arxiv_id}
-    api_keys |= {k for keys in [*by_repo.values(), *by_owner.values()] for k in keys}
-    pages = asyncio.create_task(
-        _check_pages(
-            [k for k in due if k not in api_keys], settings, network, on_result, store, deadline
-        )
-    )
+    arxiv_ids = _arxiv_ids(web)
+    due_ids = {k: v for k, v in arxiv_ids.items() if k in due}
+    github_keys = {k for keys in [*by_repo.values(), *by_owner.values()] for k in keys}
+    queue.add(k for k in due if k not in due_ids and k not in github_keys)
+
+    def settle(answers: Iterable[LinkResult], asked: Iterable[str]) -> None:
+        settled = set()
+        for result in answers:
+            settled.add(result.url)
+            queue.on_result(result)
+        queue.add(k for k in asked if k not in settled)
+
     arxiv = ArxivEnricher(settings, network, store=store)
     github = GithubEnricher(settings, network, store=store)
+
+    async def arxiv_links() -> dict[str, PaperMeta]:
+        metas = await arxiv.fetch_async(sorted(set(arxiv_ids.values())))
+        settle(arxiv_results(due_ids, metas), due_ids)
+        return {i: m for i, m in metas.items() if isinstance(m, PaperMeta)}
+
+    async def github_links() -> RepoLookup:
+        lookup = await github.fetch_async(sorted(repos_wanted), sorted(by_owner), objects)
+        settle(github_results(by_repo, lookup, by_owner), github_keys)
+        return lookup
+
+    async def title_search() -> dict[str, PaperMeta | None]:
+        titles = _search_titles(documents)
+        return await arxiv.search_titles_async(titles) if titles else {}
+
     try:
-        (papers, title_hits, arxiv_answers), lookup = await asyncio.gather(
-            _enrich_arxiv(arxiv, due, web, documents),
-            github.fetch_async(sorted(repos_wanted), sorted(by_owner)),
-        )
+        papers, lookup, hits = await asyncio.gather(arxiv_links(), github_links(), title_search())
     except BaseException:  # cancelled (a signal) or failed: the page checks stop too
-        pages.cancel()
-        await asyncio.wait([pages])
+        await queue.cancel()
         raise
     finally:
         arxiv.close()
-    answered: list[LinkResult] = list(arxiv_answers)
-    for result in github_results(by_repo, lookup, by_owner):
-        subpath = classify(result.url).github_kind in ("blob", "tree", "other")
-        if not (subpath and result.verdict is Verdict.ALIVE):  # a file may be gone
-            answered.append(result)
-    for result in answered:
-        on_result(result)
-    settled = {r.url for r in answered}
-    await pages
-    await _check_pages(
-        [k for k in api_keys if k not in settled], settings, network, on_result, store, deadline
-    )
+    await queue.join()
     notes = []
     if lookup.unrefreshed:
         reset = f"; the budget resets at {lookup.budget_reset}" if lookup.budget_reset else ""
@@ -310,6 +318,7 @@ async def _enrich_and_check(
             f"GitHub API budget spent: {len(lookup.unrefreshed)} repositories not refreshed"
             f"{reset} (their links were checked as pages)."
         )
+    title_hits = {t: m for t, m in hits.items() if m is not None}
     found = Enrichment(papers=papers, repos=dict(lookup.metas), title_hits=title_hits)
     found = await S2Enricher(settings, network, store=store).enrich(documents, found)
     return replace(found, notes=(*notes, *found.notes))
@@ -331,7 +340,24 @@ async def run_check(
     request, ``NetworkDown``/``StoreBusy``/disk full (exit 3) with the store left as it
     was. A stop signal (``interrupt``) ends the network phases; the outcome then says
     ``interrupted`` and holds what was checked.
+    One engine serves every phase of the run (pages, API leftovers, network-down
+    probes, fragments), so one politeness state sees all of its requests.
     """
+    check_trust_environment()  # usage errors first: exit 2 before the store or the web
+    check_output_dir(settings.out)
+    async with Engine(settings, network) as engine:
+        return await _run_check(files, settings, network, engine, progress, clock, scope)
+
+
+async def _run_check(
+    files: list[Path],
+    settings: Settings,
+    network: Network,
+    engine: Engine,
+    progress: Progress | None,
+    clock: Callable[[], datetime],
+    scope: ChangeScope | None,
+) -> RunOutcome:
     started = time.monotonic()
     deadline = started + settings.max_duration if settings.max_duration else None
     now = clock()
@@ -355,8 +381,6 @@ async def run_check(
     }
     options["token"] = bool(settings.github_token)
 
-    check_trust_environment()  # usage errors first: exit 2 before the store or the web
-    check_output_dir(settings.out)
     with Store.open(settings.db) as store, store.run_lock():
         recorder = _Recorder(store, [str(p) for p in files], options)
         recorder.kinds = {
@@ -379,21 +403,24 @@ async def run_check(
                 progress.advance(result)
 
         found = Enrichment()
+        _prime(engine, list(due), store, settings)
+        queue = CheckQueue(engine, on_result, deadline)
         # a signal: keep and report what was checked; settled results commit every second
         async with interrupt.stoppable(), _flushing(recorder):
             if settings.enrich:
                 found = await _enrich_and_check(
-                    web, due, documents, settings, network, store, on_result, deadline
+                    web, due, documents, settings, network, store, queue
                 )
                 notes += found.notes
             else:
-                await _check_pages(list(due), settings, network, on_result, store, deadline)
+                queue.add(due)
+                await queue.join()
 
         fresh = [r for r in recorder.all_results() if not r.cached]
         if not interrupt.requested() and network_looks_down(fresh):
             probes: list[LinkResult] = []
             async with interrupt.stoppable():
-                probes = await check_urls(settings.reference_hosts, settings, network)
+                probes = await _probe(engine, settings.reference_hosts)
             if not interrupt.requested() and not any(
                 p.verdict in (Verdict.ALIVE, Verdict.REDIRECT) for p in probes
             ):
@@ -433,8 +460,7 @@ async def run_check(
                 )
                 found = await wayback.enrich(documents, found)
             if settings.check_fragments and more_time:
-                async with Engine(settings, network) as engine:
-                    findings += await check_external_fragments(documents, results, engine)
+                findings += await check_external_fragments(documents, results, engine)
         if interrupt.requested() and not interrupted:
             interrupted = True
             notes.append("Interrupted: archive and fragment checks were cut short.")
@@ -491,35 +517,33 @@ async def _flushing(recorder: _Recorder) -> AsyncIterator[None]:
             await flusher  # a store error of a periodic commit surfaces here
 
 
-async def _check_pages(
-    keys: list[str],
-    settings: Settings,
-    network: Network,
-    on_result: Callable[[LinkResult], None],
-    store: Store,
-    deadline: float | None,
-) -> None:
+def _prime(engine: Engine, keys: list[str], store: Store, settings: Settings) -> None:
+    """What the last run knew about the due links, for the engine's choice of request:
+    validators, links to GET at once (dead or moved last run), known permanent redirects."""
     if not keys:
         return
     previous = store.latest_results(keys)
     now = datetime.now(UTC)
-    known_redirects = {
-        key: result
+    engine.validators.update(store.validators(keys))
+    engine.get_first.update(
+        k for k, r in previous.items() if r.verdict in (Verdict.DEAD, Verdict.REDIRECT)
+    )
+    engine.known_redirects.update(
+        (key, result)
         for key, result in previous.items()
         if result.redirect_kind is RedirectKind.PERMANENT
         and result.verdict is Verdict.REDIRECT
         and _age(target_checked_at(result) or result.checked_at, now) < settings.ttl_alive
-    }
-    await check_urls(
-        keys,
-        settings,
-        network,
-        on_result=on_result,
-        deadline=deadline,
-        validators=store.validators(keys),
-        get_first=[k for k, r in previous.items() if r.verdict in (Verdict.DEAD, Verdict.REDIRECT)],
-        known_redirects=known_redirects,
     )
+
+
+async def _probe(engine: Engine, urls: list[str]) -> list[LinkResult]:
+    """The reference hosts, checked on the run's engine."""
+    results: list[LinkResult] = []
+    queue = CheckQueue(engine, results.append)
+    queue.add(urls)
+    await queue.join()
+    return results
 
 
 def _age(stamp: str, now: datetime) -> float:

@@ -1,7 +1,9 @@
 """arXiv metadata through the ``arxiv`` package: batched, spaced, bounded, cached.
 
-The API answers 100 papers per request and its answer doubles as a liveness check,
-so arXiv links are never fetched as pages. arXiv asks for one request every 3 s and
+One ``id_list`` request answers as many papers as fit in a URL (``MAX_URL``; the API
+serves slices of up to 2,000) and its answer doubles as a liveness check, so arXiv
+links are never fetched as pages. Title searches go out as ``ti:"…" OR ti:"…"``
+queries, the exact-title match done here. arXiv asks for one request every 3 s and
 one connection at a time; the package sets no HTTP timeout, so every request goes
 through a mounted adapter that serialises, spaces and time-limits it. A malformed id
 makes the API reject a whole batch, so ids are validated before they are sent.
@@ -18,12 +20,12 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote_plus, urlsplit, urlunsplit
 
 import arxiv
 import requests
@@ -38,8 +40,14 @@ log = logging.getLogger(__name__)
 
 ARXIV_SOURCE = "arxiv"
 SEARCH_SOURCE = "arxiv_search"
-BATCH_SIZE = 100  # ids per id_list request (the API's page limit for linkwatch's use)
-SEARCH_RESULTS = 5  # candidates read per title search
+# The API only takes GET (the ``arxiv`` package has no POST), and servers and proxies
+# on the way refuse request lines past ~8 KB (aiohttp's and nginx's default is 8 KiB):
+# a batch is as many ids as keep the whole URL within MAX_URL (about 530 new-style
+# ids), and never more than the API's slice limit of 2,000 results.
+MAX_URL = 7000
+MAX_IDS = 2000
+SEARCH_RESULTS = 5  # candidates read per title searched
+MAX_TITLES = 25  # titles OR-ed into one search query
 
 _NEW_ID = re.compile(r"^(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:v(?P<v>[1-9]\d*))?$")
 _OLD_ID = re.compile(
@@ -312,7 +320,8 @@ class ArxivEnricher:
         self.store = store
         self.searches_left = settings.title_search_budget
         self._down: Unknown | None = None  # set once the API timed out / kept failing
-        self._client = arxiv.Client(page_size=BATCH_SIZE, delay_seconds=0.0, num_retries=0)
+        self._client = arxiv.Client(page_size=MAX_IDS, delay_seconds=0.0, num_retries=0)
+        self._client_lock = threading.Lock()  # fetch and search threads share the client
         api_url = _api_url(settings.arxiv_api_url, network)
         self._client.query_url_format = api_url.replace("{", "{{").replace("}", "}}") + "?{}"
         adapter = _ApiAdapter(
@@ -371,10 +380,28 @@ class ArxivEnricher:
         ]
         return plan
 
+    def _batches(
+        self, items: list[str], cost: Callable[[str], int], base: int, most: int
+    ) -> Iterator[list[str]]:
+        """``items`` in runs whose URL (``base`` chars + ``cost(item)`` each) fits MAX_URL."""
+        batch: list[str] = []
+        length = base
+        for item in items:
+            if batch and (length + cost(item) > MAX_URL or len(batch) >= most):
+                yield batch
+                batch, length = [], base
+            batch.append(item)
+            length += cost(item)
+        if batch:
+            yield batch
+
+    def _url_length(self, search: arxiv.Search) -> int:
+        return len(self._client._format_url(search, 0, MAX_IDS))
+
     def _fetch_remote(self, bases: list[str]) -> dict[str, PaperMeta | Unknown | None]:
         out: dict[str, PaperMeta | Unknown | None] = {}
-        for start in range(0, len(bases), BATCH_SIZE):
-            batch = bases[start : start + BATCH_SIZE]
+        empty = self._url_length(arxiv.Search(id_list=[]))
+        for batch in self._batches(bases, lambda i: len(quote_plus(i)) + 3, empty, MAX_IDS):
             answer = self._query(arxiv.Search(id_list=batch, max_results=len(batch)))
             if isinstance(answer, Unknown):
                 out.update(dict.fromkeys(batch, answer))
@@ -430,17 +457,42 @@ class ArxivEnricher:
         left out; a later run gets to them first.
         """
         groups, due, known = self._search_plan(titles)
-        remote = {k: self._search_remote(groups[k][0]) for k in due}
+        remote = self._search_many({k: groups[k][0] for k in due})
         return self._search_finish(groups, known, remote)
 
     async def search_titles_async(self, titles: Iterable[str]) -> dict[str, PaperMeta | None]:
         groups, due, known = self._search_plan(titles)
-
-        def run() -> dict[str, PaperMeta | Unknown | None]:
-            return {k: self._search_remote(groups[k][0]) for k in due}
-
-        remote = await interrupt.in_thread(run) if due else {}
+        wanted = {k: groups[k][0] for k in due}
+        remote = await interrupt.in_thread(self._search_many, wanted) if due else {}
         return self._search_finish(groups, known, remote)
+
+    def _search_many(self, titles: Mapping[str, str]) -> dict[str, PaperMeta | Unknown | None]:
+        """Key → title searched in OR-queries of up to ``MAX_TITLES`` phrases. A title
+        that got no match from an answer that was full (the phrase may have been crowded
+        out by other titles' matches) is searched again on its own."""
+        out: dict[str, PaperMeta | Unknown | None] = {}
+        phrases = {k: q for k, t in titles.items() if (q := title_query(t)) is not None}
+        out.update(dict.fromkeys(k for k in titles if k not in phrases))  # nothing to search
+        empty = self._url_length(arxiv.Search(query=""))
+        keys = list(phrases)
+        cost = {k: len(quote_plus(phrases[k] + " OR ")) for k in keys}
+        for batch in self._batches(keys, cost.__getitem__, empty, MAX_TITLES):
+            if len(batch) == 1:
+                out[batch[0]] = self._search_remote(titles[batch[0]])
+                continue
+            limit = SEARCH_RESULTS * len(batch)
+            query = " OR ".join(phrases[k] for k in batch)
+            answer = self._query(arxiv.Search(query=query, max_results=limit))
+            if isinstance(answer, Unknown):
+                out.update(dict.fromkeys(batch, answer))
+                continue
+            for key in batch:
+                out[key] = next((m for m in answer if title_matches(titles[key], m.title)), None)
+                if out[key] is None and len(answer) >= limit:
+                    out[key] = self._search_remote(titles[key])
+                elif out[key] is None:
+                    log.info("arXiv title search: no exact match for %r", titles[key])
+        return out
 
     def _search_plan(
         self, titles: Iterable[str]
@@ -517,7 +569,9 @@ class ArxivEnricher:
         attempt = 0
         while True:
             try:
-                return [paper_from_result(r) for r in self._client.results(search)]
+                with self._client_lock:  # page_size is the client's: one query at a time
+                    self._client.page_size = search.max_results or MAX_IDS
+                    return [paper_from_result(r) for r in self._client.results(search)]
             except requests.exceptions.Timeout:
                 self._down = Unknown(
                     f"arXiv API did not answer within {self.settings.timeout:g}s",

@@ -8,6 +8,14 @@ API resolves under another name is a permanent redirect, one it does not know is
 and one it could not be asked about (budget, outage) gets no verdict here, so the
 pipeline checks it as a page instead: an exhausted budget never makes a link dead.
 
+File and folder links (``blob/REF/path``, ``tree/REF/path``, raw.githubusercontent.com)
+are settled in the same GraphQL batches: the repository node asks
+``object(expression: "REF:path")`` for each, plus ``object(expression: "REF")`` to tell
+a missing file (dead) from a ref the API does not resolve (a renamed branch, which
+github.com redirects: checked as a page). A ref may contain slashes, so the first
+``MAX_REF_SEGMENTS`` splits of the path are asked. REST (no token) answers none of
+this; those links are checked as pages.
+
 The token stays inside PyGithub's ``Auth.Token``: it is never logged, stored, or put
 into an exception message (PyGithub masks it in its own debug log).
 """
@@ -18,11 +26,11 @@ import json
 import logging
 import math
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import requests
 from github import Auth, Github
@@ -48,6 +56,7 @@ REPO_FIELDS = (
     "licenseInfo { spdxId name } url"
 )
 OWNER_FIELDS = "login __typename"
+MAX_REF_SEGMENTS = 3  # refs like "release/v2" are tried as 1, 2 or 3 path segments
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
@@ -80,6 +89,8 @@ class RepoLookup:
     owners: dict[str, str] = field(default_factory=dict)  # login → "User" | "Organization"
     missing_owners: set[str] = field(default_factory=set)
     unrefreshed_owners: set[str] = field(default_factory=set)
+    # key → {object expression → "Blob" | "Tree" | "Commit" | None}, as far as asked
+    objects: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
 
 def repo_key(owner: str, name: str) -> str:
@@ -137,16 +148,55 @@ def _meta_from_graphql(node: dict[str, Any]) -> RepoMeta:
     )
 
 
-def build_query(repos: list[tuple[str, str, str]], owners: list[tuple[str, str]]) -> str:
-    """One aliased GraphQL query: ``(alias, owner, name)`` repos, ``(alias, login)`` owners.
+def _ref_splits(url: str) -> list[tuple[str, str]]:
+    """The ways to read a file or folder link's path as ``(ref, path)``; ``path`` is empty
+    when the whole rest names a ref (``tree/REF``). Empty for other links."""
+    parts = urlsplit(url)
+    segments = [unquote(p) for p in parts.path.split("/") if p]
+    if (parts.hostname or "").lower() == "raw.githubusercontent.com":
+        rest, folder = segments[2:], False
+    elif len(segments) > 3 and segments[2] in ("blob", "tree"):
+        rest, folder = segments[3:], segments[2] == "tree"
+    else:
+        return []
+    longest = len(rest) if folder else len(rest) - 1  # a file link needs a path
+    return [
+        ("/".join(rest[:k]), "/".join(rest[k:]))
+        for k in range(1, min(MAX_REF_SEGMENTS, longest) + 1)
+    ]
+
+
+def object_expressions(url: str) -> list[str]:
+    """The ``object(expression:)`` arguments that settle a file or folder link: for each
+    way to split its path into ref and path, ``REF:path`` and ``REF``. Empty for links
+    that name no file or folder."""
+    out: list[str] = []
+    for ref, path in _ref_splits(url):
+        out += [f"{ref}:{path}", ref] if path else [ref]
+    return list(dict.fromkeys(out))
+
+
+def build_query(
+    repos: list[tuple[str, str, str]] | list[tuple[str, str, str, list[str]]],
+    owners: list[tuple[str, str]],
+) -> str:
+    """One aliased GraphQL query: ``(alias, owner, name[, expressions])`` repos (each
+    expression asked as ``oN: object(expression: …) { __typename }`` on the repository),
+    ``(alias, login)`` owners.
 
     Names are JSON-quoted, which is also valid GraphQL string syntax, so odd names in a
     README cannot break the query.
     """
-    parts = [
-        f"{alias}: repository(owner: {json.dumps(o)}, name: {json.dumps(n)}) {{ {REPO_FIELDS} }}"
-        for alias, o, n in repos
-    ]
+    parts = []
+    for alias, o, n, *more in repos:
+        objects = "".join(
+            f" o{i}: object(expression: {json.dumps(e)}) {{ __typename }}"
+            for i, e in enumerate(more[0] if more else [])
+        )
+        parts.append(
+            f"{alias}: repository(owner: {json.dumps(o)}, name: {json.dumps(n)}) "
+            f"{{ {REPO_FIELDS}{objects} }}"
+        )
     parts += [
         f"{alias}: repositoryOwner(login: {json.dumps(login)}) {{ {OWNER_FIELDS} }}"
         for alias, login in owners
@@ -170,13 +220,23 @@ class GithubEnricher:
         self._last_request = -math.inf  # monotonic end of the last API request (spacing)
 
     async def fetch_async(
-        self, repos: Iterable[tuple[str, str]], owners: Iterable[str] = ()
+        self,
+        repos: Iterable[tuple[str, str]],
+        owners: Iterable[str] = (),
+        objects: Mapping[str, Iterable[str]] | None = None,
     ) -> RepoLookup:
         """``fetch`` in a worker thread, so the aiohttp checker keeps running."""
-        return await interrupt.in_thread(self.fetch, list(repos), list(owners))
+        return await interrupt.in_thread(self.fetch, list(repos), list(owners), objects)
 
-    def fetch(self, repos: Iterable[tuple[str, str]], owners: Iterable[str] = ()) -> RepoLookup:
-        """Metadata for ``(owner, name)`` pairs and user/org ``owners``, cache first."""
+    def fetch(
+        self,
+        repos: Iterable[tuple[str, str]],
+        owners: Iterable[str] = (),
+        objects: Mapping[str, Iterable[str]] | None = None,
+    ) -> RepoLookup:
+        """Metadata for ``(owner, name)`` pairs and user/org ``owners``, cache first;
+        with a token also the ``objects`` (repo key → expressions, see
+        ``object_expressions``) its file and folder links need."""
         names: dict[str, tuple[str, str]] = {}
         for owner, name in repos:
             names.setdefault(repo_key(owner, name), (owner, name))
@@ -185,7 +245,10 @@ class GithubEnricher:
         now = time.time()
         cached = self._cached(SOURCE, list(names))
         cached_owners = self._cached(OWNER_SOURCE, list(logins))
-        due = self._due(names, cached, now, self.settings.ttl_repo)
+        wanted = {k: list(dict.fromkeys(v)) for k, v in (objects or {}).items() if k in names}
+        if not self.settings.github_token:
+            wanted = {}  # REST would spend one request per file: pages answer instead
+        due = self._due(names, cached, now, self.settings.ttl_repo, wanted)
         due_owners = self._due(logins, cached_owners, now, self.settings.ttl_repo)
         for key in set(names) - set(due):
             self._apply_repo(lookup, key, cached[key][0])
@@ -202,7 +265,7 @@ class GithubEnricher:
             with self._client() as gh:
                 if self.settings.github_token:
                     self._graphql(
-                        gh, due, names, due_owners, logins, answers, owner_answers, lookup
+                        gh, due, names, wanted, due_owners, logins, answers, owner_answers, lookup
                     )
                 else:
                     self._rest(
@@ -240,13 +303,19 @@ class GithubEnricher:
         cached: dict[str, tuple[dict[str, Any], str]],
         now: float,
         ttl: float,
+        objects: Mapping[str, list[str]] | None = None,
     ) -> list[str]:
-        """Keys to ask about, never-fetched first, then stalest first."""
+        """Keys to ask about (stale, or lacking an object answer), never-fetched first,
+        then stalest first."""
+        objects = objects or {}
 
         def fresh(key: str) -> bool:
             if self.settings.refresh or key not in cached:
                 return False
             value, fetched_at = cached[key]
+            known = value.get("objects") or {}
+            if value.get("status") == "ok" and any(e not in known for e in objects.get(key, ())):
+                return False
             limit = ttl if value.get("status") == "ok" else self.settings.ttl_dead
             return _age(fetched_at, now) < limit
 
@@ -271,6 +340,8 @@ class GithubEnricher:
             return
         meta = RepoMeta(**value["meta"])
         lookup.metas[key] = meta
+        if value.get("objects"):
+            lookup.objects[key] = dict(value["objects"])
         if meta.full_name.lower() != key:
             lookup.renamed[key] = meta.full_name
 
@@ -360,6 +431,7 @@ class GithubEnricher:
         gh: Github,
         due: list[str],
         names: dict[str, tuple[str, str]],
+        objects: Mapping[str, list[str]],
         due_owners: list[str],
         logins: dict[str, str],
         answers: dict[str, dict[str, Any]],
@@ -370,10 +442,14 @@ class GithubEnricher:
             ("owner", k) for k in due_owners
         ]
         url = gh.requester.graphql_url
-        for batch in _chunks(items, BATCH):
+        for batch in _batches(items, objects):
             aliases = {f"a{i}": item for i, item in enumerate(batch)}
             query = build_query(
-                [(a, *names[k]) for a, (kind, k) in aliases.items() if kind == "repo"],
+                [
+                    (a, *names[k], objects.get(k, []))
+                    for a, (kind, k) in aliases.items()
+                    if kind == "repo"
+                ],
                 [(a, logins[k]) for a, (kind, k) in aliases.items() if kind == "owner"],
             )
             try:
@@ -408,6 +484,11 @@ class GithubEnricher:
                         if node
                         else {"status": "missing"}
                     )
+                    if node and objects.get(key):
+                        answers[key]["objects"] = {
+                            e: (node.get(f"o{i}") or {}).get("__typename")
+                            for i, e in enumerate(objects[key])
+                        }
                 else:
                     owner_answers[key] = (
                         {"status": "ok", "type": node["__typename"]}
@@ -475,8 +556,8 @@ class GithubEnricher:
         """The cache value for one REST answer; None when it settles nothing."""
         if status == 404:
             return {"status": "missing"}
-        if status == 304 and known is not None:
-            return known  # the cached answer is still current
+        if status == 304 and known is not None:  # the cached answer is still current
+            return {k: v for k, v in known.items() if k != "objects"}  # those: not asked
         if status != 200 or not isinstance(data, dict):
             return None
         if kind == "owner":
@@ -487,9 +568,26 @@ class GithubEnricher:
         return answer
 
 
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+OBJECTS_PER_QUERY = 400  # object lookups per GraphQL query besides the BATCH nodes
+
+
+def _batches(
+    items: list[tuple[str, str]], objects: Mapping[str, list[str]]
+) -> Iterator[list[tuple[str, str]]]:
+    """At most ``BATCH`` repositories and owners and about ``OBJECTS_PER_QUERY`` object
+    lookups per query, so a repository linked by hundreds of files cannot make one
+    query too costly for GitHub to answer."""
+    batch: list[tuple[str, str]] = []
+    weight = 0
+    for item in items:
+        cost = len(objects.get(item[1], ())) if item[0] == "repo" else 0
+        if batch and (len(batch) >= BATCH or weight + cost > OBJECTS_PER_QUERY):
+            yield batch
+            batch, weight = [], 0
+        batch.append(item)
+        weight += cost
+    if batch:
+        yield batch
 
 
 def _brief(exc: BaseException) -> str:
@@ -517,12 +615,46 @@ def _linked_name(url: str, parts: int) -> str:
     return "/".join(urlsplit(url).path.split("/")[1 : 1 + parts])
 
 
+def _subpath(url: str) -> bool:
+    """A link below a repository (file, folder, issues, …) rather than to the repository."""
+    parts = urlsplit(url)
+    segments = [p for p in parts.path.split("/") if p]
+    return len(segments) > 2 or (parts.hostname or "").lower() == "raw.githubusercontent.com"
+
+
+def _object_answer(url: str, known: Mapping[str, str | None]) -> tuple[Verdict, str] | None:
+    """What the object lookups say about a file or folder link: alive or dead with a
+    reason; None when they were not asked or no ref resolved (a page will tell)."""
+    splits = _ref_splits(url)
+    if not splits or any(e not in known for e in object_expressions(url)):
+        return None
+    raw = (urlsplit(url).hostname or "").lower() == "raw.githubusercontent.com"
+    missing = None
+    for ref, path in splits:
+        if not path:
+            if known[ref]:
+                return Verdict.ALIVE, f"GitHub ref {ref} exists"
+            continue
+        kind = known[f"{ref}:{path}"]
+        if kind == "Tree" and raw:
+            return Verdict.DEAD, f"GitHub: {path} on {ref} is a folder, not a file"
+        if kind in ("Blob", "Tree"):
+            what = "file" if kind == "Blob" else "folder"
+            return Verdict.ALIVE, f"GitHub {what} {path} exists on {ref}"
+        if known[ref] and missing is None:
+            missing = f"GitHub: no file or folder {path} on {ref}"
+    if missing is None:
+        return None  # e.g. a renamed branch: github.com redirects it, the API does not say
+    return Verdict.DEAD, missing
+
+
 def github_results(
     links_by_repo: dict[str, list[str]],
     lookup: RepoLookup,
     links_by_owner: dict[str, list[str]] | None = None,
 ) -> list[LinkResult]:
-    """Verdicts the API answers settle; keys not refreshed get none (checked as pages)."""
+    """Verdicts the API answers settle; keys not refreshed, and links below a repository
+    that no object lookup answered for, get none (checked as pages)."""
     now = _iso(time.time())
     results: list[LinkResult] = []
 
@@ -539,7 +671,15 @@ def github_results(
         meta = lookup.metas.get(key)
         notes = ["archived"] if meta is not None and meta.archived else []
         for url in urls:
-            if key in lookup.missing:
+            found = _object_answer(url, lookup.objects.get(key, {}))
+            if key not in lookup.missing and found is not None and found[0] is not Verdict.ALIVE:
+                verdict, reason = found
+                answer(url, verdict, 404, reason, error=ErrorCode.HTTP, notes=list(notes))
+            elif (
+                found is None and _subpath(url) and key not in lookup.missing | set(lookup.renamed)
+            ):
+                continue  # the repository exists; whether this path does, a page will tell
+            elif key in lookup.missing:
                 name = _linked_name(url, 2)
                 answer(
                     url,
@@ -560,7 +700,8 @@ def github_results(
                     notes=list(notes),
                 )
             elif meta is not None:
-                reason = "GitHub repository exists" + (" (archived)" if meta.archived else "")
+                what = found[1] if found is not None else "GitHub repository exists"
+                reason = what + (" (archived)" if meta.archived else "")
                 answer(url, Verdict.ALIVE, 200, reason, notes=list(notes))
     for login, urls in (links_by_owner or {}).items():
         if login in lookup.unrefreshed_owners:

@@ -143,6 +143,7 @@ class SimGitHub:
         self.renames: dict[str, str] = {}  # lower old full_name → lower current full_name
         self.owners: dict[str, dict[str, Any]] = {}  # lower login → user/org fields
         self.tokens: dict[str, str] = {}  # token → login
+        self.refs: dict[int, dict[str, set[str]]] = {}  # repo id → branch or tag → file paths
         self.log: list[ApiCall] = []
         self.limits = {"core": (anonymous_limit, token_limit), "graphql": (0, graphql_limit)}
         self.window = window
@@ -223,8 +224,41 @@ class SimGitHub:
             **fields,
         }
         record["node_id"] = "R_kg" + hashlib.sha1(str(record["id"]).encode()).hexdigest()[:10]
+        self.refs[record["id"]] = {default_branch: set()}
         self.repos[full_name.lower()] = record
         return record
+
+    def add_files(self, full_name: str, paths: Iterable[str], ref: str | None = None) -> None:
+        """Files on a branch or tag (the default branch unless ``ref``); their folders
+        exist implicitly. A new ``ref`` is created."""
+        record = self.repos[full_name.lower()]
+        self.refs[record["id"]].setdefault(ref or record["default_branch"], set()).update(
+            p.strip("/") for p in paths
+        )
+
+    def rename_branch(self, full_name: str, old: str, new: str) -> None:
+        record = self.repos[full_name.lower()]
+        refs = self.refs[record["id"]]
+        refs[new] = refs.pop(old)
+        if record["default_branch"] == old:
+            record["default_branch"] = new
+
+    def git_object(self, record: dict[str, Any], expression: str) -> dict[str, Any] | None:
+        """What ``object(expression: "REF:path")`` names: a Blob, a Tree, a Commit (no
+        path), or None, as GitHub answers for a missing ref or path (null, no error)."""
+        ref, colon, path = expression.partition(":")
+        files = self.refs[record["id"]].get(record["default_branch"] if ref == "HEAD" else ref)
+        if files is None:
+            return None
+        oid = hashlib.sha1(f"{record['id']}:{expression}".encode()).hexdigest()
+        path = path.strip("/")
+        if not colon:
+            return {"type": "Commit", "oid": oid}
+        if path in files:
+            return {"type": "Blob", "oid": oid, "byteSize": 1024}
+        if not path or any(f.startswith(path + "/") for f in files):
+            return {"type": "Tree", "oid": oid}
+        return None
 
     def rename(self, old: str, new: str) -> None:
         """Rename (or transfer) a repository; the old name keeps resolving, like GitHub."""
@@ -667,6 +701,13 @@ class _Executor:
             return self.select("Ref", {"name": obj["default_branch"]}, f.selections, path)
         if type_name == "Ref" and f.name == "name":
             return obj["name"]
+        if type_name == "Repository" and f.name == "object":
+            target = self.sim.git_object(obj, str(f.args.get("expression", "")))
+            return (
+                None if target is None else self.select(target["type"], target, f.selections, path)
+            )
+        if type_name in ("Blob", "Tree", "Commit") and f.name in ("oid", "byteSize") & obj.keys():
+            return obj[f.name]
         raise self.undefined(type_name, f)
 
     def owner(self, owner: dict[str, Any], f: Field, path: list[str]) -> dict[str, Any]:
@@ -740,6 +781,8 @@ def example_repos(sim: SimGitHub | None = None) -> SimGitHub:
 
     ``LandskapeAI/triplet-attention`` was renamed, ``hujie-frank/SENet`` is archived,
     ``junfu1115/DANet`` was deleted, ``HRNet`` is an organization; the rest are alive.
+    The folders the list links exist (``MODELS`` of triplet-attention, ``performer/…`` on
+    google-research's ``master``).
     """
     sim = sim or SimGitHub()
     sim.add_owner("HRNet", "Organization", name="HRNet")
@@ -778,6 +821,11 @@ def example_repos(sim: SimGitHub | None = None) -> SimGitHub:
             owner_type=sim.owners.get(owner.lower(), {}).get("type", "User"),
             license="apache-2.0" if owner == "google-research" else "mit",
         )
+    sim.add_files("LandskapeAI/triplet-attention", ["MODELS/README.md", "README.md"])
+    google = sim.repos["google-research/google-research"]
+    sim.refs[google["id"]] = {"master": set()}
+    google["default_branch"] = "master"
+    sim.add_files("google-research/google-research", ["performer/fast_self_attention/README.md"])
     sim.rename("LandskapeAI/triplet-attention", "landskape-ai/triplet-attention")
     sim.owners["landskape-ai"]["type"] = "Organization"
     sim.repos["hujie-frank/senet"].update(archived=True, pushed_at="2019-05-02T08:00:00Z")

@@ -20,6 +20,8 @@ from .landing import judge_landing
 if TYPE_CHECKING:
     from ..fetch import Fetcher, Page
 
+HTML_ONLY = "html"  # checker.HTML_ONLY (not imported: checker imports the site rules)
+
 PERMANENT = frozenset({301, 308})
 STUB_PAGE = 2048  # bytes: client-side redirect stubs are a few hundred
 _NETWORK_VERDICT = {
@@ -175,9 +177,12 @@ class GenericRule:
     name = "generic"
 
     async def check(self, info: UrlInfo, engine: Fetcher) -> LinkResult:
-        """HEAD; GET when HEAD is unreliable or the host may hide a soft 404 behind a 200
-        (``soft404.body_needed``), or at once for links that failed or moved last run;
-        then bot walls, parked domains and soft 404s get their say."""
+        """One request where one suffices: GET at once where the verdict needs the body
+        anyway (hosts whose soft-404 probe answered 2xx; the body is read only if it is
+        HTML) and for links that failed or moved last run; HEAD alone on hosts whose
+        probe showed honest 404s. Otherwise HEAD, and a GET when HEAD is unreliable or
+        the host may hide a soft 404 behind a 200 (``soft404.body_needed``). Then bot
+        walls, parked domains and soft 404s get their say."""
         known = engine.known_redirects.get(info.normalized)
         if known is not None:
             still = await still_moved(info.normalized, known, engine)
@@ -185,6 +190,8 @@ class GenericRule:
                 return still
         if info.normalized in engine.get_first:
             page = await engine.fetch(info.normalized, method="GET")
+        elif soft404.probe_cache(engine).honest(info.normalized) is False:
+            page = await engine.fetch(info.normalized, method="GET", read_body=HTML_ONLY)
         else:
             page = await engine.fetch(info.normalized, method="HEAD", read_body=False)
             if (

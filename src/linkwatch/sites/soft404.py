@@ -184,6 +184,15 @@ class ProbeCache:
                 self._pages[origin] = await engine.fetch(origin + path)
         return self._pages[origin]
 
+    def honest(self, url: str) -> bool | None:
+        """Whether the host answered its probe with an error (its 200s can be trusted):
+        True, False (a 2xx: its pages must be read), or None when not probed yet."""
+        parts = urlsplit(url)
+        probe = self._pages.get(f"{parts.scheme}://{parts.netloc}")
+        if probe is None or probe.failure is not None or probe.status is None:
+            return None
+        return not 200 <= probe.status < 300
+
 
 # Per-run state hangs off the fetcher, which lives for one run.
 _CACHES: WeakKeyDictionary[Fetcher, ProbeCache] = WeakKeyDictionary()
