@@ -32,7 +32,7 @@ import aiohttp
 
 from ..config import Settings
 from ..models import Document, Entry, LinkKind, PaperMeta, S2Paper, Target
-from ..net import Network
+from ..net import Network, proxy_for
 from ..politeness import parse_retry_after
 from ..urls import classify, normalize
 from ..venues import short_venue
@@ -303,7 +303,9 @@ class S2Enricher:
             self._check_budget()
             await self._space()
             try:
-                async with session.request(method, url, params=query, json=json) as response:
+                async with session.request(
+                    method, url, params=query, json=json, proxy=proxy_for(url)
+                ) as response:
                     self._spend()
                     status = response.status
                     if status in (200, 404):
