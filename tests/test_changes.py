@@ -4,17 +4,16 @@ at their lines, and the exit code is 1 only for the new broken link."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from linkwatch.changes import added_lines
-from linkwatch.simweb import Scenario, SimWeb
+from linkwatch.simweb import Scenario
 from linkwatch.simweb import behaviours as b
+from proxied_cli import linkwatch_check
 
 BASE = """\
 # Awesome PR
@@ -82,23 +81,12 @@ def scenario() -> Scenario:
     return sc
 
 
-async def check(web: SimWeb, cwd: Path, proxy: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HTTPS_PROXY": proxy, "HTTP_PROXY": proxy, "ALL_PROXY": proxy,
-           "SSL_CERT_FILE": str(web.ca_pem)}  # fmt: skip
-    env.pop("GITHUB_STEP_SUMMARY", None)
-    argv = ["check", "README.md", "--no-progress", *args]
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "linkwatch", *argv, cwd=cwd, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=90)
-    return subprocess.CompletedProcess(argv, proc.returncode or 0, out.decode(), err.decode())
-
-
 async def test_only_introduced_links_are_checked_and_fail(simweb, repo: Path):
     web = await simweb(scenario())
     proxy = await web.proxy()
-    done = await check(web, repo, proxy.url, "--changed-since", "HEAD~1", "--format", "github")
+    done = await linkwatch_check(
+        web, repo, proxy.url, "--changed-since", "HEAD~1", "--format", "github"
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     # the soft-404 probe of a host's random path aside, only the introduced links
     requested = {(r.host, r.path) for r in web.log if "linkwatch-probe" not in r.path}
@@ -120,7 +108,7 @@ async def test_a_change_that_adds_only_good_links_passes(simweb, repo: Path):
     proxy = await web.proxy()
     (repo / "README.md").write_text(BASE + "- Fine [[paper](https://papers.example/fine)]\n")
     git(repo, "commit", "-qam", "a good link")
-    done = await check(web, repo, proxy.url, "--changed-since", "HEAD~1")
+    done = await linkwatch_check(web, repo, proxy.url, "--changed-since", "HEAD~1")
     assert done.returncode == 0, done.stdout + done.stderr
     assert {r.path for r in web.log if "probe" not in r.path} == {"/fine"}
     assert "1 links introduced since HEAD~1 were checked" in done.stdout
@@ -129,7 +117,7 @@ async def test_a_change_that_adds_only_good_links_passes(simweb, repo: Path):
 async def test_an_unknown_ref_is_one_line_exit_2(simweb, repo: Path):
     web = await simweb(scenario())
     proxy = await web.proxy()
-    done = await check(web, repo, proxy.url, "--changed-since", "no-such-ref")
+    done = await linkwatch_check(web, repo, proxy.url, "--changed-since", "no-such-ref")
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and "no-such-ref" in done.stderr
     assert web.log == []

@@ -4,14 +4,11 @@ terminal): no line cut at 80 columns, other packages' chatter silent by default,
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from linkwatch.simweb import Scenario, SimWeb
+from linkwatch.simweb import Scenario
 from linkwatch.simweb import behaviours as b
+from proxied_cli import linkwatch_check
 
 LONG = "https://papers.example/" + "a-very-long-path-segment/" * 6 + "paper.pdf"
 LIST = f"# L\n\n- Long [[paper]({LONG})]\n- Short [[code](https://code.example/x)]\n"
@@ -25,18 +22,6 @@ reference_hosts = ["https://reference.example/"]
 """
 
 
-async def run(web: SimWeb, cwd: Path, proxy: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HTTPS_PROXY": proxy, "HTTP_PROXY": proxy, "ALL_PROXY": proxy,
-           "SSL_CERT_FILE": str(web.ca_pem), "COLUMNS": "80"}  # fmt: skip
-    argv = ["check", "README.md", "--no-progress", *args]
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "linkwatch", *argv, cwd=cwd, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=90)
-    return subprocess.CompletedProcess(argv, proc.returncode or 0, out.decode(), err.decode())
-
-
 async def test_ci_log_lines_are_whole_and_verbose_lists_each_url(simweb, tmp_path: Path):
     sc = Scenario()
     sc.host("papers.example", default=b.ok(title="Paper"))
@@ -47,13 +32,13 @@ async def test_ci_log_lines_are_whole_and_verbose_lists_each_url(simweb, tmp_pat
     (tmp_path / "README.md").write_text(LIST, encoding="utf-8")
     (tmp_path / "linkwatch.toml").write_text(CONFIG, encoding="utf-8")
 
-    quiet = await run(web, tmp_path, proxy.url)
+    quiet = await linkwatch_check(web, tmp_path, proxy.url, COLUMNS="80")
     assert quiet.returncode == 0, quiet.stderr
     reports = [line for line in quiet.stdout.splitlines() if line.startswith("reports: ")]
     assert len(reports) == 1 and reports[0].endswith("suggestions.patch")  # not cut at 80
     assert quiet.stderr == ""
 
-    verbose = await run(web, tmp_path, proxy.url, "-v", "--refresh")
+    verbose = await linkwatch_check(web, tmp_path, proxy.url, "-v", "--refresh", COLUMNS="80")
     checked = [line for line in verbose.stderr.splitlines() if "alive" in line]
     assert any(LONG in line for line in checked)  # one whole line per URL
     assert any("https://code.example/x" in line for line in checked)

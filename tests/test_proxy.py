@@ -6,11 +6,7 @@ everything is "network unreachable" (exit 3), not a list of dead links."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,8 +14,9 @@ import pytest
 from linkwatch.config import Settings
 from linkwatch.net import proxy_for
 from linkwatch.pipeline import run_check
-from linkwatch.simweb import Scenario, SimWeb
+from linkwatch.simweb import Scenario
 from linkwatch.simweb import behaviours as b
+from proxied_cli import linkwatch_check
 
 LIST = """\
 # Awesome Proxy
@@ -62,27 +59,6 @@ def test_proxy_for_reads_the_environment_like_curl():
     assert proxy_for("https://a.example/", {**env, "no_proxy": "*", "NO_PROXY": ""}) is None
     assert proxy_for("https://a.example/", {"ALL_PROXY": "http://all:1"}) == "http://all:1"
     assert proxy_for("https://a.example/", {}) is None
-
-
-async def linkwatch_check(
-    web: SimWeb, cwd: Path, proxy: str, **env: str
-) -> subprocess.CompletedProcess[str]:
-    environ = {
-        **os.environ,
-        "HTTPS_PROXY": proxy,
-        "HTTP_PROXY": proxy,
-        "ALL_PROXY": proxy,
-        "SSL_CERT_FILE": str(web.ca_pem),
-        **env,
-    }
-    environ.pop("GITHUB_TOKEN", None)
-    args = ["check", "README.md", "--no-progress"]
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "linkwatch", *args, cwd=cwd, env=environ,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=90)
-    return subprocess.CompletedProcess(args, proc.returncode or 0, out.decode(), err.decode())
 
 
 @pytest.fixture
