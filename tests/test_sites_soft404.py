@@ -206,8 +206,8 @@ async def test_a_shell_that_carries_its_url_in_tags_is_not_an_error_page(simweb)
     assert [r.verdict for r in results] == [Verdict.ALIVE, Verdict.ALIVE]
     assert len(probes(web, "spa.example.io")) == 1  # the probe was made, and did not decide
 async def test_one_request_per_page_once_the_hosts_probe_is_known(simweb) -> None:
-    """A host whose probe answered 200 gets GET alone (no HEAD first); an honest host
-    gets HEAD alone; a PDF met by such a GET is not read."""
+    """Once a host's probe is known, each page is one GET (no HEAD first), whose body is
+    read only if it is HTML: a PDF met by such a GET is not read."""
     scenario = (
         Scenario()
         .host("blog.example.org", default=b.ok(title="Blog"))  # 200 for any path
@@ -226,5 +226,6 @@ async def test_one_request_per_page_once_the_hosts_probe_is_known(simweb) -> Non
     blog = [(r.method, r.path) for r in web.requests("blog.example.org")]
     assert blog[0] == ("HEAD", "/post/0") and blog[1][1].startswith("/linkwatch-probe-")
     assert blog[2:] == [("GET", f"/post/{i}") for i in range(5)] + [("GET", "/paper.pdf")]
-    notes = [r.method for r in web.requests("notes.example.net")]
-    assert notes == ["HEAD", "GET"] + ["HEAD"] * 4  # the probe, then HEAD alone
+    notes = [(r.method, r.path) for r in web.requests("notes.example.net")]
+    assert notes[0] == ("HEAD", "/note/0") and notes[1][1].startswith("/linkwatch-probe-")
+    assert notes[2:] == [("GET", f"/note/{i}") for i in range(1, 5)]  # then one GET each

@@ -177,12 +177,12 @@ class GenericRule:
     name = "generic"
 
     async def check(self, info: UrlInfo, engine: Fetcher) -> LinkResult:
-        """One request where one suffices: GET at once where the verdict needs the body
-        anyway (hosts whose soft-404 probe answered 2xx; the body is read only if it is
-        HTML) and for links that failed or moved last run; HEAD alone on hosts whose
-        probe showed honest 404s. Otherwise HEAD, and a GET when HEAD is unreliable or
-        the host may hide a soft 404 behind a 200 (``soft404.body_needed``). Then bot
-        walls, parked domains and soft 404s get their say."""
+        """One request where one suffices: once the host's soft-404 probe is known, GET
+        alone (the body read only if it is HTML: a soft 404 or a client-side redirect
+        stub shows only there), and GET at once for links that failed or moved last run.
+        The host's first link: HEAD, and a GET when HEAD is unreliable, the host may hide
+        a soft 404 behind a 200 (``soft404.body_needed``) or the page is small enough to
+        be a redirect stub. Then bot walls, parked domains and soft 404s get their say."""
         known = engine.known_redirects.get(info.normalized)
         if known is not None:
             still = await still_moved(info.normalized, known, engine)
@@ -190,7 +190,9 @@ class GenericRule:
                 return still
         if info.normalized in engine.get_first:
             page = await engine.fetch(info.normalized, method="GET")
-        elif soft404.probe_cache(engine).honest(info.normalized) is False:
+        elif soft404.probe_cache(engine).honest(info.normalized) is not None:
+            # the host's probe is known: one GET settles it, reading the body only if it
+            # is HTML (a soft 404 or a client-side redirect stub can only be told there)
             page = await engine.fetch(info.normalized, method="GET", read_body=HTML_ONLY)
         else:
             page = await engine.fetch(info.normalized, method="HEAD", read_body=False)
