@@ -11,9 +11,9 @@ import time
 import pytest
 from aiohttp import web as aioweb
 
+from engine_helpers import check, fast
 from linkwatch import sites
 from linkwatch.checker import Engine, check_urls, describe_error
-from linkwatch.config import Settings
 from linkwatch.models import ErrorCode, LinkResult, RedirectKind, Verdict
 from linkwatch.simweb import Scenario
 from linkwatch.simweb import behaviours as b
@@ -27,24 +27,9 @@ H = "https://example.org"
 PLAIN = b.ok(body="plain data\n", content_type="text/plain")
 
 
-def fast(**changes: object) -> Settings:
-    """Settings for tests: quick timeouts and backoff, simweb's loopback allowed."""
-    base = Settings(
-        allow_private=True,
-        timeout=3.0,
-        connect_timeout=2.0,
-        retry_backoff=0.01,
-        host_spacing=0.0,
-        per_host=4,
-        concurrency=16,
-        max_retries=2,
-    )
-    return dataclasses.replace(base, **changes)
 
 
-async def check(web, url: str, settings: Settings | None = None):
-    async with Engine(settings or fast(), web.network()) as engine:
-        return await engine.check(url)
+
 
 
 # -- status codes, HEAD → GET, redirects ---------------------------------------------

@@ -6,15 +6,14 @@ a dead or unverifiable case, asserted as verdict, error and reason (docs/verdict
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
 
+from engine_helpers import check, fast
 from linkwatch.checker import Engine, check_urls
-from linkwatch.config import Settings
 from linkwatch.models import ErrorCode, LinkResult, RedirectKind, Verdict
 from linkwatch.simweb import Scenario
 from linkwatch.simweb import behaviours as b
@@ -23,23 +22,6 @@ H = "https://example.org"
 IDP = "https://idp.sso-example.net/idp/check"
 
 
-def fast(**changes: object) -> Settings:
-    base = Settings(
-        allow_private=True,
-        timeout=3.0,
-        connect_timeout=2.0,
-        retry_backoff=0.01,
-        host_spacing=0.0,
-        per_host=4,
-        concurrency=16,
-        max_retries=2,
-    )
-    return dataclasses.replace(base, **changes)
-
-
-async def check(web, url: str, settings: Settings | None = None):
-    async with Engine(settings or fast(), web.network()) as engine:
-        return await engine.check(url)
 
 
 def outcome(result):

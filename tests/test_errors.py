@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from cli_process import child_env, links, run, write_config
+from engine_helpers import db_snapshot
 from linkwatch.errors import EXIT_CANNOT_JUDGE, EXIT_USAGE, LinkwatchError, find_error
 from linkwatch.simweb import Scenario, SimWeb
 from linkwatch.simweb import behaviours as b
@@ -24,18 +25,6 @@ from linkwatch.store import StoreBusy, StoreCorrupt
 CHECK = ("check", "README.md", "--no-progress", "--fail-after", "1")
 
 
-def snapshot(db: Path) -> dict[str, list[str]]:
-    """Every row of every table, read with plain sqlite3."""
-    conn = sqlite3.connect(db)
-    try:
-        tables = [
-            name
-            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            if not name.startswith("sqlite_")
-        ]
-        return {t: sorted(map(repr, conn.execute(f"SELECT * FROM [{t}]"))) for t in tables}
-    finally:
-        conn.close()
 
 
 def one_line(stderr: str) -> str:
@@ -78,7 +67,7 @@ async def test_a_full_disk_exits_3_and_leaves_the_store_as_it_was(simweb, tmp_pa
     --refresh, so metadata is refreshed too) records its run, then a batch fails:
     the run row, its checks, the URLs' state and the refreshed metadata all go."""
     web, db = await first_night(simweb, tmp_path, count=250)
-    before = snapshot(db)
+    before = db_snapshot(db)
     limit = 64 * 1024
 
     def small_files() -> None:
@@ -89,7 +78,7 @@ async def test_a_full_disk_exits_3_and_leaves_the_store_as_it_was(simweb, tmp_pa
     line = one_line(err)
     assert "disk" in line and str(db.name) in line
     assert len(web.requests("site.example")) >= 25  # it got as far as its first commit
-    assert snapshot(db) == before
+    assert db_snapshot(db) == before
     conn = sqlite3.connect(db)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -103,7 +92,7 @@ async def test_reports_that_cannot_be_written_at_the_end_undo_the_run(simweb, tm
     from cli_process import start
 
     web, db = await first_night(simweb, tmp_path, count=20, delay=0.2)
-    before = snapshot(db)
+    before = db_snapshot(db)
     proc = await start(tmp_path, *CHECK, "--refresh")
     while not web.requests("site.example"):
         await asyncio.sleep(0.02)
@@ -115,26 +104,26 @@ async def test_reports_that_cannot_be_written_at_the_end_undo_the_run(simweb, tm
     line = one_line(err.decode())
     assert "cannot write reports" in line and "reports" in line
     assert len(web.requests("site.example")) >= 20
-    assert snapshot(db) == before
+    assert db_snapshot(db) == before
 
 
 @pytest.mark.parametrize("kind", ["a file", "under a file"])
 async def test_an_unusable_out_is_exit_2_before_any_request(simweb, tmp_path: Path, kind: str):
     web, db = await first_night(simweb, tmp_path)
-    before = snapshot(db)
+    before = db_snapshot(db)
     (tmp_path / "notes.txt").write_text("not a directory\n")
     out = "notes.txt" if kind == "a file" else "notes.txt/reports"
     code, _, err = await run(tmp_path, *CHECK, "--out", out)
     assert code == EXIT_USAGE, err
     line = one_line(err)
     assert "notes.txt" in line and "--out" in line
-    assert web.log == [] and snapshot(db) == before
+    assert web.log == [] and db_snapshot(db) == before
 
 
 async def test_an_out_in_a_read_only_directory_is_exit_2_before_any_request(simweb, tmp_path: Path):
     """chattr +i makes the directory unwritable even for root (tests run as root)."""
     web, db = await first_night(simweb, tmp_path)
-    before = snapshot(db)
+    before = db_snapshot(db)
     frozen = tmp_path / "frozen"
     frozen.mkdir()
     if subprocess.run(["chattr", "+i", str(frozen)], capture_output=True).returncode != 0:
@@ -145,14 +134,14 @@ async def test_an_out_in_a_read_only_directory_is_exit_2_before_any_request(simw
         subprocess.run(["chattr", "-i", str(frozen)], check=True)
     assert code == EXIT_USAGE, err
     assert "frozen" in one_line(err)
-    assert web.log == [] and snapshot(db) == before
+    assert web.log == [] and db_snapshot(db) == before
 
 
 async def test_a_lock_held_by_another_program_is_exit_3_naming_it(simweb, tmp_path: Path):
     """sqlite3 (here: this test process) holds the write lock: the run says so before any
     request, names the file and the holder, instead of blaming another linkwatch run."""
     web, db = await first_night(simweb, tmp_path)
-    before = snapshot(db)
+    before = db_snapshot(db)
     holder = sqlite3.connect(db, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")
@@ -164,7 +153,7 @@ async def test_a_lock_held_by_another_program_is_exit_3_naming_it(simweb, tmp_pa
     line = one_line(err)
     assert "another process" in line and "not a linkwatch run" in line
     assert str(db.relative_to(tmp_path)) in line and f"pid {os.getpid()}" in line
-    assert web.log == [] and snapshot(db) == before
+    assert web.log == [] and db_snapshot(db) == before
 
 
 # ---------------------------------------------------------------- scope 6: errors named

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import itertools
 import time
 
 import pytest
 
+import engine_helpers
 from linkwatch.checker import check_urls
-from linkwatch.config import Settings
 from linkwatch.hosts import HostConfig, host_config, parse_accept, parse_hosts
 from linkwatch.models import Verdict
 from linkwatch.simweb import Scenario
 from linkwatch.simweb import behaviours as b
 
-
-def fast(**changes: object) -> Settings:
-    base = Settings(
-        allow_private=True,
-        timeout=3.0,
-        connect_timeout=2.0,
-        retry_backoff=0.01,
-        host_spacing=0.0,
-        per_host=4,
-        concurrency=16,
-        max_retries=0,
-    )
-    return dataclasses.replace(base, **changes)
+fast = functools.partial(engine_helpers.fast, max_retries=0)  # one attempt: counts stay exact
 
 
 def test_accept_codes_and_ranges_as_lychee_writes_them():

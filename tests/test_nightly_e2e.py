@@ -28,6 +28,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from engine_helpers import db_snapshot
 from linkwatch.cli import cli, run_pipeline
 from linkwatch.config import load_settings
 from linkwatch.extract import extract_file
@@ -115,18 +116,6 @@ def api_writes(web: SimWeb) -> list[tuple[str, str]]:
     return [(r.method, r.path) for r in web.requests("api.github.com") if r.method in WRITES]
 
 
-def db_snapshot(db: Path) -> dict[str, list[str]]:
-    """Every row of every table (so row counts and the urls counters), read with sqlite3."""
-    conn = sqlite3.connect(db)
-    try:
-        tables = [
-            name
-            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            if not name.startswith("sqlite_")
-        ]
-        return {t: sorted(map(repr, conn.execute(f"SELECT * FROM [{t}]"))) for t in tables}
-    finally:
-        conn.close()
 
 
 def workflow_publishes_on() -> set[str]:
